@@ -1,0 +1,44 @@
+# asm_wb: every target works on a fresh clone; the virtual environment is made on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.asm_wb-installed
+KERNEL ?= asm-wb
+PORT   ?= 8888
+
+.PHONY: help install test test-slow export clean-nbs lab
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): settings.ini setup.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "asm_wb needs Python 3.11; set PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name 'Python 3 (asm_wb)' >/dev/null
+	$(BIN)/python -m pip list --disable-pip-version-check 2>/dev/null | grep -E '^(torch|nvidia)' || true
+	touch $(STAMP)
+
+install: $(STAMP)  ## make .venv, install asm_wb editable with its dev pins, register the 'asm-wb' kernel
+
+test: $(STAMP)  ## every test: notebook tests (nbdev_test), then tests/ (library in sync with notebooks, clean notebooks, integration)
+	@status=0; \
+	$(BIN)/nbdev_test --n_workers 2 --timing || status=1; \
+	$(BIN)/python -m pytest tests || status=1; \
+	exit $$status
+
+test-slow: $(STAMP)  ## the notebook tests including cells flagged #| slow
+	$(BIN)/nbdev_test --n_workers 2 --timing --flags slow
+
+export: $(STAMP)  ## regenerate asm_wb/ from nbs/ and clean the notebooks (run before committing)
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+
+lab: $(STAMP)  ## start JupyterLab on localhost with a token (TOKEN=... to choose it, PORT=...)
+	@token=$${TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}; \
+	echo "JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; \
+	exec $(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	  --IdentityProvider.token=$$token --ServerApp.root_dir=$(CURDIR)
