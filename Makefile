@@ -25,10 +25,10 @@ $(STAMP): settings.ini setup.py
 install: $(STAMP)  ## make .venv, install asm_wb editable with its dev pins, register the 'asm-wb' kernel
 
 test: $(STAMP)  ## every test: notebook tests (nbdev_test), then tests/ (library in sync with notebooks, clean notebooks, integration)
-	@status=0; \
-	$(BIN)/nbdev_test --n_workers 2 --timing || status=1; \
-	$(BIN)/python -m pytest tests || status=1; \
-	exit $$status
+	@failed=""; \
+	$(BIN)/nbdev_test --n_workers 2 --timing || failed="$$failed nbdev_test"; \
+	$(BIN)/python -m pytest tests || failed="$$failed pytest"; \
+	if [ -n "$$failed" ]; then echo "make test: FAILED in:$$failed" >&2; exit 1; fi
 
 test-slow: $(STAMP)  ## the notebook tests including cells flagged #| slow
 	$(BIN)/nbdev_test --n_workers 2 --timing --flags slow

@@ -28,5 +28,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'asm_wb.testing._check_backward': ('testing.html#_check_backward', 'asm_wb/testing.py'),
                                 'asm_wb.testing._check_outputs': ('testing.html#_check_outputs', 'asm_wb/testing.py'),
                                 'asm_wb.testing._flatten': ('testing.html#_flatten', 'asm_wb/testing.py'),
+                                'asm_wb.testing._probe_loss': ('testing.html#_probe_loss', 'asm_wb/testing.py'),
                                 'asm_wb.testing._shape_spec': ('testing.html#_shape_spec', 'asm_wb/testing.py'),
                                 'asm_wb.testing.check_net': ('testing.html#check_net', 'asm_wb/testing.py')}}}

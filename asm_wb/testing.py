@@ -70,14 +70,18 @@ def check_net(net:nn.Module,          # the network to check
         net.load_state_dict(saved_state); net.zero_grad(set_to_none=True); net.train(was_training)
     return {"params": sum(p.numel() for p in net.parameters()), "outputs": want}
 
-# %% ../nbs/00a_testing.ipynb #6155e1e0
-def _check_backward(net, inputs, outs:dict, input_grad:bool, unused:Sequence[str]):
-    "Backpropagate a random projection of the outputs; every trainable parameter (and input, if asked) gets a finite gradient."
+# %% ../nbs/00a_testing.ipynb #c0cdfa40
+def _probe_loss(outs:dict) -> torch.Tensor:
+    "A scalar that depends on every floating-point output: each one projected on a fixed random tensor."
     g = torch.Generator().manual_seed(0)
     floats = [t for t in outs.values() if t.is_floating_point() and t.requires_grad]
     if not floats: raise AssertionError("backward: no output requires grad (is the whole forward under no_grad or detached?)")
-    loss = sum((t * torch.randn(t.shape, generator=g).to(t)).sum() for t in floats)
-    loss.backward()
+    return sum((t * torch.randn(t.shape, generator=g).to(t)).sum() for t in floats)
+
+# %% ../nbs/00a_testing.ipynb #67430d82
+def _check_backward(net, inputs, outs:dict, input_grad:bool, unused:Sequence[str]):
+    "Backpropagate the probe loss; every trainable parameter (and input, if asked) gets a finite gradient."
+    _probe_loss(outs).backward()
     missing = [n for n, p in net.named_parameters() if p.requires_grad and p.grad is None and not n.startswith(tuple(unused))]
     if missing: raise AssertionError(f"backward: parameters got no gradient (unused or detached): {missing}")
     bad = [n for n, p in net.named_parameters() if p.grad is not None and not torch.isfinite(p.grad).all()]
