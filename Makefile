@@ -41,4 +41,4 @@ lab: $(STAMP)  ## start JupyterLab on localhost with a token (TOKEN=... to choos
 	@token=$${TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}; \
 	echo "JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; \
 	exec $(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	  --IdentityProvider.token=$$token --ServerApp.root_dir=$(CURDIR)
+	  --IdentityProvider.token=$$token --ServerApp.root_dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
