@@ -3,6 +3,7 @@
 Both run the real nbdev commands on a copy of the project, so the working tree is never touched.
 """
 import difflib
+import json
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,11 @@ def copy_project(root: Path, dst: Path) -> Path:
         if (root / name).exists():
             shutil.copytree(root / name, dst / name, ignore=_SKIP)
     return dst
+
+
+def write_notebook(path: Path, nb: dict):
+    "Write `nb` the way nbdev does (sorted keys, indent 1), so only the change under test differs."
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def _files(root: Path, paths) -> dict:

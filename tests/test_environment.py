@@ -1,6 +1,5 @@
 """The installed environment is the pinned one, the test flags work as documented, and the command is installed."""
 import configparser
-import json
 import subprocess
 from importlib import metadata
 
@@ -10,7 +9,7 @@ from packaging.requirements import Requirement
 
 import asm_wb
 from conftest import BIN
-from nbdev_checks import copy_project
+from nbdev_checks import copy_project, write_notebook
 
 
 def _pins(root):
@@ -41,7 +40,7 @@ def _notebook(path, cells):
                      "source": src} for i, src in enumerate(cells)],
           "metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}},
           "nbformat": 4, "nbformat_minor": 5}
-    path.write_text(json.dumps(nb, indent=1, sort_keys=True) + "\n")
+    write_notebook(path, nb)
 
 
 def test_slow_and_cuda_cells_are_skipped_unless_asked_for(root, tmp_path):

@@ -2,7 +2,7 @@
 import json
 import shutil
 
-from nbdev_checks import copy_project, export_drift, unclean_notebooks
+from nbdev_checks import copy_project, export_drift, unclean_notebooks, write_notebook
 
 
 def test_library_matches_notebooks(root):
@@ -37,7 +37,7 @@ def test_export_check_catches_an_unexported_notebook_change(root, tmp_path):
     nb = json.loads(nb_path.read_text())
     nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "new0cell", "metadata": {},
                         "outputs": [], "source": ["#| export\n", "NEW_THING = 2"]})
-    nb_path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    write_notebook(nb_path, nb)
     drift = export_drift(copy)
     assert len(drift) == 1 and drift[0].startswith("asm_wb/core.py:") and "+NEW_THING = 2" in drift[0], drift
 
@@ -49,12 +49,12 @@ def test_clean_check_keeps_parameters_tag_and_catches_noise(root, tmp_path):
     nb = json.loads(nb_path.read_text())
     nb["cells"].insert(0, {"cell_type": "code", "execution_count": None, "id": "params00", "metadata": {"tags": ["parameters"]},
                            "outputs": [], "source": ["steps = 10  # training steps"]})
-    nb_path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    write_notebook(nb_path, nb)
     assert unclean_notebooks(copy) == [], "a papermill `parameters` tag must survive nbdev_clean (allowed_cell_metadata_keys = tags)"
 
     nb["cells"][0]["execution_count"] = 3
     nb["cells"][0]["metadata"]["scrolled"] = True
-    nb_path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    write_notebook(nb_path, nb)
     drift = unclean_notebooks(copy)
     assert len(drift) == 1 and drift[0].startswith("nbs/zz_params.ipynb:"), drift
     assert '"scrolled": true' in drift[0] and '"execution_count": 3' in drift[0], drift
