@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.asm_wb-installed
 KERNEL ?= asm-wb
 PORT   ?= 8888
 
-.PHONY: help install test test-slow export clean-nbs lab
+.PHONY: help install test test-slow export lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'

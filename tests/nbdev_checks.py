@@ -48,7 +48,7 @@ def _diff(before: dict, after: dict) -> list:
         if a == b:
             continue
         if a is None or b is None:
-            report.append(f"{name}: {'would be created' if a is None else 'is not produced by any notebook'}")
+            report.append(f"{name}: would be {'created' if a is None else 'removed'}")
             continue
         lines = difflib.unified_diff(a.decode(errors="replace").splitlines(), b.decode(errors="replace").splitlines(),
                                      f"{name} (now)", f"{name} (after the command)", lineterm="", n=1)
