@@ -13,8 +13,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['MAX_RUN_NAME', 'check_param', 'check_number', 'check_names', 'available_devices', 'get_device', 'seed_everything',
-           'seed_worker', 'check_run_name', 'slugify', 'run_path', 'atomic_write_json', 'read_json']
+__all__ = ['IGNORE_INDEX', 'TASKS', 'MAX_RUN_NAME', 'check_param', 'check_number', 'check_names', 'available_devices',
+           'get_device', 'seed_everything', 'seed_worker', 'check_run_name', 'slugify', 'run_path', 'atomic_write_json',
+           'read_json']
 
 # %% ../nbs/00_core.ipynb #2e746f85
 def _choices_text(choices) -> str: return ", ".join(repr(c) for c in choices)
@@ -112,7 +113,11 @@ def seed_worker(worker_id:int): # the DataLoader worker's index (unused: torch a
     np.random.seed(worker_seed)
     random.seed(worker_seed)
 
-# %% ../nbs/00_core.ipynb #c957fa08
+# %% ../nbs/00_core.ipynb #c8d3baca
+IGNORE_INDEX = 255  # label value skipped by every loss and metric (VOC's void; CamVid's void is mapped to it)
+TASKS = ('figure_ground', 'semantic', 'depth', 'normal', 'depth+normal')  # the prediction tasks of the paper
+
+# %% ../nbs/00_core.ipynb #fee0330f
 _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 MAX_RUN_NAME = 128
 
@@ -123,7 +128,7 @@ def check_run_name(name:str) -> str:
                          "starting with a letter or digit (no '/' or '..'); slugify() makes one from any text")
     return name
 
-# %% ../nbs/00_core.ipynb #f6ceba7d
+# %% ../nbs/00_core.ipynb #c00b5d15
 def slugify(text:str,           # any text, e.g. 'loss=asm, lr=1e-3'
             maxlen:int=64       # the longest name to return
            ) -> str:
@@ -135,7 +140,7 @@ def slugify(text:str,           # any text, e.g. 'loss=asm, lr=1e-3'
         slug = slug[: maxlen - 9].rstrip("._-") + "-" + digest
     return check_run_name(slug)
 
-# %% ../nbs/00_core.ipynb #c899d24c
+# %% ../nbs/00_core.ipynb #a3367d6b
 def run_path(root:str|Path,   # the folder that holds all runs
              name:str,        # one run's name (see `check_run_name`)
              create:bool=False # make the folder (and `root`) if missing?
@@ -148,7 +153,7 @@ def run_path(root:str|Path,   # the folder that holds all runs
     if create: path.mkdir(parents=True, exist_ok=True)
     return path
 
-# %% ../nbs/00_core.ipynb #a3c345a4
+# %% ../nbs/00_core.ipynb #c5474bdf
 def _to_json(o):
     "`json.dumps` fallback for NumPy/torch values and paths."
     if isinstance(o, (np.generic, np.ndarray)): return o.tolist()
@@ -173,7 +178,7 @@ def _umask() -> int:
 
 _UMASK = _umask()
 
-# %% ../nbs/00_core.ipynb #705edd5e
+# %% ../nbs/00_core.ipynb #35c680e9
 def atomic_write_json(path:str|Path, # the file to write (its folder must exist)
                       obj,           # anything JSON can hold, plus NumPy/torch values and paths
                       indent:int|None=2 # as in `json.dumps`
