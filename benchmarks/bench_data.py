@@ -61,7 +61,8 @@ def main(argv=None):
     for name, (folder, split, kw) in REAL.items():
         root = data / folder if data else None
         if root is None or not root.exists():
-            print(f"{name:<14}{'skipped: ' + str(root) + ' not found':>39}"); continue
+            why = f"{root} not found" if root else "no data folder (give --data or set ASM_WB_DATA)"
+            print(f"{name:<14}  skipped: {why}"); continue
         plain = get_dataset(name, split, data_root=root, transform=eval_transform((a.size, a.size), fit='resize'), **kw)
         aug = get_dataset(name, split, data_root=root, transform=train_transform(a.size), **kw)
         print(f"{name:<14}{rate(plain, n):>21.1f}{rate(aug, n):>18.1f}   {root} ({min(n, len(plain))} of {len(plain)})")

@@ -23,6 +23,7 @@ from PIL import Image
 from scipy import ndimage
 
 from asm_wb.core import IGNORE_INDEX
+from asm_wb.data import default_data_dir
 from asm_wb.metrics import BoundaryPRF, BoundaryPRFDilated, ConfusionMatrix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +83,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="4 maps: a smoke test that runs in a few seconds")
     ap.add_argument("--maps", type=int, default=101, help="number of label maps (default 101, CamVid's validation split)")
-    ap.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data", help="folder holding camvid/valannot")
+    ap.add_argument("--data-root", type=Path, default=default_data_dir(),
+                    help="folder holding camvid/valannot (default: $ASM_WB_DATA, else ../shared/data)")
     ap.add_argument("--synthetic", action="store_true", help="use synthetic maps even when CamVid is on disk")
     ap.add_argument("--perturb", choices=("blocked", "shift", "next"), default="blocked", help="how the prediction is made")
     ap.add_argument("--batch", type=int, default=8, help="maps per update() call")
@@ -90,8 +92,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     n = 4 if args.quick else args.maps
 
-    maps = [] if args.synthetic else camvid_maps(args.data_root, n)
-    source = f"CamVid val label maps from {args.data_root / 'camvid' / 'valannot'}"
+    maps = [] if args.synthetic or args.data_root is None else camvid_maps(args.data_root, n)
+    source = f"CamVid val label maps from {args.data_root / 'camvid' / 'valannot'}" if maps else ""
     if not maps:
         maps = synthetic_maps(n)
         source = "synthetic maps (CamVid not found)" if not args.synthetic else "synthetic maps"
