@@ -280,37 +280,43 @@ def generator_adv_loss(fake_logits:torch.Tensor) -> torch.Tensor:
     "Non-saturating adversarial loss of the predictor: −log D(fake)."
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
-# %% ../nbs/03_losses.ipynb #1abac0ca
+# %% ../nbs/03_losses.ipynb #9970e5ea
 class GANObjective(Objective):
     "IID + an adversarial term from a discriminator: 'gan' (Luc et al.) or 'cgan' (pix2pix, conditioned on the image)."
     def __init__(self, task:str, discriminator:nn.Module, num_classes:int|None=None, kind:str='cgan',
-                 adv_lambda:float=0.01, with_image:bool|None=None):
+                 adv_lambda:float=0.01,          # weight of the adversarial term in the predictor's loss
+                 with_image:bool|None=None):     # does the discriminator see the image? None: ask the discriminator
         super().__init__(task, num_classes)
         self.kind, self.adversary = check_param('kind', kind, ('gan', 'cgan')), discriminator
         self.adv_lambda = check_number('adv_lambda', adv_lambda, lo=0)
-        self.with_image = True if kind == 'cgan' else bool(with_image)
+        sees = getattr(discriminator, 'with_image', True)   # a PatchGAN always sees the image
+        if with_image is not None and bool(with_image) != sees:
+            raise ValueError(f"with_image={with_image} but the discriminator was built with with_image={sees}")
+        if kind == 'cgan' and not sees: raise ValueError("loss 'cgan' needs a discriminator that sees the image (with_image=True)")
+        self.with_image = sees
         self.loss_names = ('S/iid', 'S/adv', 'D/real_fake')
 
-    def _inputs(self, pred, batch, detach:bool):
+    def _maps(self, pred, batch):
+        "(ground-truth map, predicted map, image or None), all at the maps' resolution."
         gt, valid = target_map(self.task, batch, self.num_classes)
         pm = prediction_map(self.task, pred)
-        if detach: pm = pm.detach()
         gt = torch.where(valid, gt, pm.detach())   # holes in the ground truth take the prediction's values
-        if self.with_image:
-            img = batch['image']
-            if img.shape[-2:] != gt.shape[-2:]: img = F.interpolate(img, size=gt.shape[-2:], mode='bilinear', align_corners=False)
-            return torch.cat([img, gt], 1), torch.cat([img, pm], 1)
-        return gt, pm
+        if not self.with_image: return gt, pm, None
+        img = batch['image']
+        if img.shape[-2:] != gt.shape[-2:]: img = F.interpolate(img, size=gt.shape[-2:], mode='bilinear', align_corners=False)
+        return gt, pm, img
+
+    def _judge(self, m, image): return self.adversary(m) if image is None else self.adversary(m, image)
 
     def predictor_loss(self, pred, batch, step=0, total=1):
         iid = iid_loss(self.task, pred, batch)
-        _, fake = self._inputs(pred, batch, detach=False)
-        adv = generator_adv_loss(self.adversary(fake))
+        _, fake, img = self._maps(pred, batch)
+        adv = generator_adv_loss(self._judge(fake, img))
         return iid + self.adv_lambda * adv, {'S/iid': iid.detach(), 'S/adv': adv.detach()}
 
     def adversary_loss(self, pred, batch, step=0, total=1):
-        real, fake = self._inputs(pred, batch, detach=True)
-        d = discriminator_loss(self.adversary(real), self.adversary(fake))
+        real, fake, img = self._maps(pred, batch)
+        d = discriminator_loss(self._judge(real, img), self._judge(fake.detach(), img))
         return d, {'D/real_fake': d.detach()}
 
 # %% ../nbs/03_losses.ipynb #c1a87507

@@ -65,7 +65,7 @@ def _need(batch:Mapping, key:str, metric:Metric):
     if key not in batch: raise ValueError(f"{type(metric).__name__} needs batch[{key!r}]; the batch has keys {sorted(batch)}")
     return batch[key]
 
-# %% ../nbs/04_metrics.ipynb #2513ff9e
+# %% ../nbs/04_metrics.ipynb #c5ebd49e
 def _shape(t) -> tuple: return tuple(t.shape)
 
 def _as_labels(pred,             # (B, H, W) class indices, or (B, C, H, W) logits / probabilities
@@ -73,7 +73,7 @@ def _as_labels(pred,             # (B, H, W) class indices, or (B, C, H, W) logi
                num_classes:int   # C
               ) -> tuple[torch.Tensor, torch.Tensor]:
     "`(pred, target)` as int64 `(B, H, W)` class maps on the same device, after checking their shapes and values."
-    pred, target = torch.as_tensor(pred), torch.as_tensor(target)
+    pred, target = torch.as_tensor(pred).detach(), torch.as_tensor(target)  # scores never keep a graph
     if target.ndim != 3 or target.is_floating_point():
         raise ValueError(f"target must be (B, H, W) integer class indices, got shape {_shape(target)} dtype {target.dtype}")
     if pred.ndim == 4:
@@ -303,7 +303,7 @@ def boundary_prf_dilated(pred, target, num_classes:int, class_names=None, max_di
     "`BoundaryPRFDilated` on a single batch (keys 'boundary_dil_*'): lenient, NOT the BSDS metric."
     return BoundaryPRFDilated(num_classes, class_names, max_dist_frac).update(pred, target).compute()
 
-# %% ../nbs/04_metrics.ipynb #f985bf2d
+# %% ../nbs/04_metrics.ipynb #cd4698f4
 MIN_DEPTH, MAX_DEPTH = 51 / 512, 26560 / 512   # the official ASM 2D-3D-S clipping range, metres
 DELTA_POWERS = (0.125, 0.25, 0.5, 1, 2, 3)     # delta < 1.25^k
 DEPTH_KEYS = ('abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'log10') + tuple(f"delta<1.25^{k:g}" for k in DELTA_POWERS)
@@ -316,7 +316,7 @@ def _depth_range(min_depth:float, max_depth:float) -> tuple[float, float]:
 
 def _depth_pixels(pred, target, valid, min_depth:float, max_depth:float):
     "`(keep, p, g)`: the (B, 1, H, W) mask of scored pixels, and the clipped predictions and targets there as float64."
-    pred = torch.as_tensor(pred); target = torch.as_tensor(target).to(pred.device)
+    pred = torch.as_tensor(pred).detach(); target = torch.as_tensor(target).to(pred.device)
     if target.ndim != 4 or target.shape[1] != 1 or pred.shape != target.shape:
         raise ValueError(f"depth prediction and target must both be (B, 1, H, W), got {_shape(pred)} and {_shape(target)}")
     valid = target > 0 if valid is None else torch.as_tensor(valid, device=target.device)
@@ -360,7 +360,7 @@ class DepthMetrics(Metric):
         scores = _depth_scores(self.state['sums'], self.state['n'])
         return dict(zip(DEPTH_KEYS, scores.tolist())) | {'depth_pixels': float(self.state['n'])}
 
-# %% ../nbs/04_metrics.ipynb #f02a7514
+# %% ../nbs/04_metrics.ipynb #202fd32b
 NORMAL_THRESHOLDS = (2.8125, 5.625, 11.25, 22.5, 30.0)   # degrees
 NORMAL_KEYS = ('normal_mean', 'normal_median', 'normal_rmse') + tuple(f"within_{t:g}" for t in NORMAL_THRESHOLDS)
 
@@ -368,7 +368,7 @@ def angular_error(pred,    # (B, 3, H, W) normals (normalised here)
                   target   # (B, 3, H, W) normals (normalised here)
                  ) -> torch.Tensor:
     "(B, H, W) float64 angle in degrees between `pred` and `target` at every pixel."
-    pred, target = torch.as_tensor(pred), torch.as_tensor(target)
+    pred, target = torch.as_tensor(pred).detach(), torch.as_tensor(target)  # scores never keep a graph
     if target.ndim != 4 or target.shape[1] != 3 or pred.shape != target.shape:
         raise ValueError(f"normal prediction and target must both be (B, 3, H, W), got {_shape(pred)} and {_shape(target)}")
     p = torch.nn.functional.normalize(pred.double(), dim=1)
