@@ -18,9 +18,10 @@ from .core import IGNORE_INDEX, TASKS, check_names, check_number, check_param
 # %% auto #0
 __all__ = ['SAMPLE_KEYS', 'MAP_KEYS', 'DATASET_MODULES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PAD_VALUES', 'sample_size',
            'check_sample', 'default_data_dir', 'register_dataset', 'list_datasets', 'get_dataset', 'check_dataset',
-           'DataFileError', 'open_image', 'image_to_tensor', 'read_rgb', 'read_label', 'read_png16', 'Transform',
-           'Compose', 'mirror_sample', 'RandomMirror', 'resize_sample', 'Resize', 'RandomResize', 'crop_sample',
-           'RandomCrop', 'CenterCrop', 'Normalize', 'DownsampleLabels', 'train_transform', 'eval_transform']
+           'DataFileError', 'open_image', 'image_to_tensor', 'read_rgb', 'read_label', 'read_png16',
+           'normals_from_depth', 'Transform', 'Compose', 'mirror_sample', 'RandomMirror', 'resize_sample', 'Resize',
+           'RandomResize', 'crop_sample', 'RandomCrop', 'CenterCrop', 'Normalize', 'DownsampleLabels',
+           'train_transform', 'eval_transform']
 
 # %% ../nbs/01_data.ipynb #e831eb3a
 SAMPLE_KEYS = {  # key -> (dtype, channels; None for an (H, W) map or a non-tensor)
@@ -265,7 +266,27 @@ def read_png16(path:str|Path # a single-channel 16-bit image (PNG, or PGM with m
     if arr.size and (arr.min() < 0 or arr.max() > 65535): raise DataFileError(path, "values outside 0..65535")
     return torch.from_numpy(arr.astype(np.int32))
 
-# %% ../nbs/01_data.ipynb #ce235be0
+# %% ../nbs/01_data.ipynb #46269b96
+def normals_from_depth(depth:torch.Tensor,  # (1, H, W) metres
+                       valid:torch.Tensor,  # (1, H, W) bool
+                       K:torch.Tensor       # (3, 3) camera matrix
+                      ) -> tuple[torch.Tensor, torch.Tensor]: # (3, H, W) unit normals facing the camera, (1, H, W) valid
+    "Camera-frame normals (OpenCV axes) from a depth map by central differences; invalid at the border and next to holes."
+    _, H, W = depth.shape
+    K = torch.as_tensor(K, dtype=torch.float64)
+    v, u = torch.meshgrid(torch.arange(H, dtype=torch.float64), torch.arange(W, dtype=torch.float64), indexing='ij')
+    rays = torch.stack([(u - K[0, 2]) / K[0, 0], (v - K[1, 2]) / K[1, 1], torch.ones_like(u)])   # (3, H, W), z = 1
+    points = rays * depth.to(torch.float64)
+    du = torch.zeros_like(points); dv = torch.zeros_like(points)
+    du[:, :, 1:-1] = points[:, :, 2:] - points[:, :, :-2]; dv[:, 1:-1] = points[:, 2:] - points[:, :-2]
+    n = torch.linalg.cross(du, dv, dim=0)
+    n = n * torch.where((n * rays).sum(0, keepdim=True) > 0, -1.0, 1.0)                       # face the camera
+    ok = valid.clone(); ok[:, :, [0, -1]] = False; ok[:, [0, -1]] = False
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)): ok &= valid.roll((dy, dx), dims=(1, 2))
+    length = n.norm(dim=0, keepdim=True); ok &= length > 1e-12
+    return torch.where(ok, n / length.clamp_min(1e-12), torch.zeros_like(n)).float(), ok
+
+# %% ../nbs/01_data.ipynb #3771c2aa
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # RGB mean of ImageNet, the default for `Normalize`
 IMAGENET_STD = (0.229, 0.224, 0.225)   # RGB standard deviation of ImageNet
 PAD_VALUES = {'label': IGNORE_INDEX, 'instance': 0, 'depth': 0.0, 'depth_valid': False,
@@ -284,7 +305,7 @@ def _maps_of(sample:Mapping) -> dict:
     sample_size(sample)
     return {k: v for k, v in sample.items() if k in MAP_KEYS}
 
-# %% ../nbs/01_data.ipynb #a73c68f0
+# %% ../nbs/01_data.ipynb #17f7b8f5
 class Transform:
     "Base class: `repr` shows the parameters, so a logged pipeline says exactly what ran."
     def __repr__(self):
@@ -302,7 +323,7 @@ class Compose(Transform):
         return sample
     def __repr__(self): return "Compose([" + ", ".join(repr(t) for t in self.transforms) + "])"
 
-# %% ../nbs/01_data.ipynb #e98c3a8f
+# %% ../nbs/01_data.ipynb #c80e898f
 def _draw(generator:torch.Generator|None) -> float:
     "One uniform draw in [0, 1) from `generator` or torch's global generator."
     return float(torch.rand((), generator=generator))
@@ -324,7 +345,7 @@ class RandomMirror(Transform):
         sample_size(sample)                      # check the keys whether or not this draw flips
         return mirror_sample(sample) if _draw(self.generator) < self.p else dict(sample)
 
-# %% ../nbs/01_data.ipynb #12438cc3
+# %% ../nbs/01_data.ipynb #9c9c6cf3
 def _nearest_index(n_in:int, n_out:int) -> torch.Tensor:
     "Input index for each output index: floor((i + 0.5) * n_in / n_out) (torch's 'nearest-exact', PIL's NEAREST)."
     return ((torch.arange(n_out, dtype=torch.float64) + 0.5) * n_in / n_out).floor().long().clamp(max=n_in - 1)
@@ -342,7 +363,7 @@ def resize_sample(sample:dict, size:tuple[int, int] # the new (H, W)
         else: out[k] = v[..., rows, :][..., cols]
     return out
 
-# %% ../nbs/01_data.ipynb #1010b75b
+# %% ../nbs/01_data.ipynb #9b784922
 class Resize(Transform):
     "Resize to a fixed `size` (an int is a square) or by a fixed `scale`; give exactly one."
     def __init__(self, size:int|tuple[int, int]|None=None, # the output (H, W)
@@ -369,7 +390,7 @@ class RandomResize(Transform):
         if self.depth_scaling and 'depth' in out: out['depth'] = out['depth'] / scale
         return out
 
-# %% ../nbs/01_data.ipynb #66e6cf05
+# %% ../nbs/01_data.ipynb #b447e7a2
 def _pad_sample(sample:dict, h:int, w:int, image_fill) -> dict:
     "Pad every map at the bottom/right to at least (h, w)."
     H, W = sample_size(sample)
@@ -395,7 +416,7 @@ def crop_sample(sample:dict, top:int, left:int, size:tuple[int, int], # the wind
     for k, v in _maps_of(out).items(): out[k] = v[..., top:top + h, left:left + w]
     return out
 
-# %% ../nbs/01_data.ipynb #872635c8
+# %% ../nbs/01_data.ipynb #0914eff5
 def _check_fill(image_fill):
     "`image_fill` is a number or three numbers."
     vals = list(image_fill) if isinstance(image_fill, Sequence) else [image_fill]
@@ -423,7 +444,7 @@ class CenterCrop(Transform):
         (H, W), (h, w) = sample_size(sample), self.size
         return crop_sample(sample, (max(H, h) - h) // 2, (max(W, w) - w) // 2, self.size, self.image_fill)
 
-# %% ../nbs/01_data.ipynb #faa0e00c
+# %% ../nbs/01_data.ipynb #eefa9ef6
 class Normalize(Transform):
     "Standardise the image per channel: (image - mean) / std."
     def __init__(self, mean:Sequence[float]=IMAGENET_MEAN, std:Sequence[float]=IMAGENET_STD): # RGB statistics
@@ -447,7 +468,7 @@ class DownsampleLabels(Transform):
             if k != 'image': out[k] = v[..., ::s, ::s]
         return out
 
-# %% ../nbs/01_data.ipynb #90dd58bc
+# %% ../nbs/01_data.ipynb #3c44b8c6
 def train_transform(size:int|tuple[int, int],  # the crop (H, W)
                     mirror:bool=True,          # random horizontal flips?
                     resize:tuple[float, float]|None=(0.5, 2.0), # the random scale range, or None

@@ -20,8 +20,8 @@ from .data import register_dataset
 __all__ = ['SPLITS', 'DEFAULT_COUNTS', 'MIN_SIZE', 'MAX_SIZE', 'GENERATOR_VERSIONS', 'SHAPES_FIGURES', 'MULTI_CLASSES',
            'ROOM_CLASSES', 'ROOM_STUFF', 'TEXTURES', 'sample_rng', 'default_cache_dir', 'cache_file', 'save_arrays',
            'load_arrays', 'cached_arrays', 'render_shapes', 'render_shapes_multi', 'rooms_intrinsics', 'camera_rays',
-           'camera_rotation', 'RoomScene', 'render_room_scene', 'random_room', 'render_rooms', 'normals_from_depth',
-           'ProceduralDataset', 'ShapesDataset', 'ShapesMultiDataset', 'RoomsDataset']
+           'camera_rotation', 'RoomScene', 'render_room_scene', 'random_room', 'render_rooms', 'ProceduralDataset',
+           'ShapesDataset', 'ShapesMultiDataset', 'RoomsDataset']
 
 # %% ../nbs/01a_procedural.ipynb #a7fb522b
 SPLITS = ('train', 'val', 'test')                       # the splits every procedural dataset has
@@ -956,26 +956,7 @@ def render_rooms(n:int, size:int=128, seed:int=0, split:str='train', start:int=0
         out['depth'][i, 0], out['normal'][i] = r['depth'], r['normal']
     return out
 
-# %% ../nbs/01a_procedural.ipynb #a897ff2b
-def normals_from_depth(depth:np.ndarray, # (H, W) depth (camera z) in metres
-                       fx:float, fy:float, cx:float, cy:float # pinhole intrinsics in pixels
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    "Unit normals (3, H, W) in the camera frame from central differences of the back-projected depth, facing the camera; and where they are defined (H, W)."
-    H, W = depth.shape
-    v, u = np.mgrid[0:H, 0:W]
-    P = np.stack([(u - cx) / fx * depth, (v - cy) / fy * depth, depth]).astype(np.float64)
-    n = np.zeros((3, H, W))
-    du, dv = P[:, 1:-1, 2:] - P[:, 1:-1, :-2], P[:, 2:, 1:-1] - P[:, :-2, 1:-1]
-    c = np.cross(du, dv, axis=0)
-    norm = np.linalg.norm(c, axis=0)
-    valid = np.zeros((H, W), bool)
-    valid[1:-1, 1:-1] = (norm > 0) & (depth[:-2, 1:-1] > 0) & (depth[2:, 1:-1] > 0) & (depth[1:-1, :-2] > 0) & (depth[1:-1, 2:] > 0)
-    c = c / np.where(norm > 0, norm, 1)
-    c *= -np.sign((c * P[:, 1:-1, 1:-1]).sum(0, keepdims=True) + 1e-30)  # face the camera: n . p <= 0
-    n[:, 1:-1, 1:-1] = c * valid[None, 1:-1, 1:-1]
-    return n, valid
-
-# %% ../nbs/01a_procedural.ipynb #7251208c
+# %% ../nbs/01a_procedural.ipynb #7048c3a4
 class ProceduralDataset(Dataset):
     "Base of the generated datasets: parameters, disk cache, and samples in the shared format."
     name:str; tasks:tuple; class_names:tuple; keys:tuple     # set by each subclass (and `name` by `register_dataset`)
@@ -1024,7 +1005,7 @@ class ProceduralDataset(Dataset):
         sample['name'] = f"{self.name}/{self.split}/{i:06d}"
         return self.transform(sample) if self.transform is not None else sample
 
-# %% ../nbs/01a_procedural.ipynb #adddf943
+# %% ../nbs/01a_procedural.ipynb #e3bde8f0
 @register_dataset('shapes')
 class ShapesDataset(ProceduralDataset):
     "Figure-ground: one thin, holed figure (quadruped, bicycle, signpost) on clutter with figure-coloured distractors. Label 1 = figure."
