@@ -12,6 +12,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                              'asm_wb.core._same': ('core.html#_same', 'asm_wb/core.py'),
                              'asm_wb.core._to_json': ('core.html#_to_json', 'asm_wb/core.py'),
                              'asm_wb.core._umask': ('core.html#_umask', 'asm_wb/core.py'),
+                             'asm_wb.core.atomic_write': ('core.html#atomic_write', 'asm_wb/core.py'),
                              'asm_wb.core.atomic_write_json': ('core.html#atomic_write_json', 'asm_wb/core.py'),
                              'asm_wb.core.available_devices': ('core.html#available_devices', 'asm_wb/core.py'),
                              'asm_wb.core.check_names': ('core.html#check_names', 'asm_wb/core.py'),
