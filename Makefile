@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.asm_wb-installed
 KERNEL ?= asm-wb
 PORT   ?= 8888
 
-.PHONY: help install test test-slow export lab
+.PHONY: help install run test test-slow export lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ $(STAMP): settings.ini setup.py
 	touch $(STAMP)
 
 install: $(STAMP)  ## make .venv, install asm_wb editable with its dev pins, register the 'asm-wb' kernel
+
+run: $(STAMP)  ## the main job: train the embedded default with IID and with ASM through nbs/train.ipynb and print both
+	$(BIN)/asm-wb quickstart
 
 test: $(STAMP)  ## every test: notebook tests (nbdev_test), then tests/ (library in sync with notebooks, clean notebooks, integration)
 	@failed=""; \

@@ -17,8 +17,8 @@ from .core import IGNORE_INDEX, TASKS, check_param, check_number
 # %% auto #0
 __all__ = ['SEG_TASKS', 'LOG_DEPTH_FLOOR', 'LOSSES', 'masked_mean', 'cross_entropy_loss', 'depth_l2_loss', 'normal_l2_loss',
            'iid_loss', 'target_map', 'prediction_map', 'parse_layers', 'asm_distance_maps', 'feature_masks',
-           'asm_value', 'asm_hinge', 'adv_decay', 'reconstruction_loss', 'Objective', 'ASMConfig', 'ASMObjective',
-           'discriminator_loss', 'generator_adv_loss', 'GANObjective', 'make_objective']
+           'asm_value', 'asm_terms', 'asm_hinge', 'adv_decay', 'reconstruction_loss', 'Objective', 'ASMConfig',
+           'ASMObjective', 'discriminator_loss', 'generator_adv_loss', 'GANObjective', 'make_objective']
 
 # %% ../nbs/03_losses.ipynb #a9760645
 def masked_mean(x:torch.Tensor,            # (B, K, H, W) or (B, H, W) values
@@ -147,7 +147,7 @@ def feature_masks(valid:torch.Tensor,   # (B, 1, H, W) bool, at the analyzer's i
         out[name] = invalid < 0.5
     return out
 
-# %% ../nbs/03_losses.ipynb #bf03dffb
+# %% ../nbs/03_losses.ipynb #8b00b16b
 def asm_value(analyzer:nn.Module,       # a StructureAutoencoder: encode(y, upto) -> {layer: pre-ReLU features}
               gt_map:torch.Tensor,      # (B, K, H, W) from target_map
               pred_map:torch.Tensor,    # (B, K, H, W) from prediction_map
@@ -163,8 +163,13 @@ def asm_value(analyzer:nn.Module,       # a StructureAutoencoder: encode(y, upto
     with torch.set_grad_enabled(grad_to_gt and torch.is_grad_enabled()):
         fg = analyzer.encode(gt_map, upto=upto)
     fp = analyzer.encode(pred_map, upto=upto)
-    masks = feature_masks(valid, {l: fg[l] for l in analyzer.layer_names if l in fg})
-    dmaps = asm_distance_maps(fg, fp, layers)
+    return asm_terms(fg, fp, valid, layers, reduction)
+
+def asm_terms(feats_gt:dict, feats_pred:dict,   # layer -> pre-ReLU features, in encoder order, from conv1 on
+              valid:torch.Tensor, layers, reduction:str='valid') -> tuple[torch.Tensor, dict, dict, dict]:
+    "`asm_value` from features already computed: V, {layer: d_l}, {layer: distance map}, {layer: mask}."
+    masks = feature_masks(valid, feats_gt)
+    dmaps = asm_distance_maps(feats_gt, feats_pred, layers)
     terms = {l: masked_mean(dmaps[l], masks[l]) if reduction == 'valid' else (dmaps[l] * masks[l]).mean() for l in layers}
     return sum(terms.values()), terms, dmaps, {l: masks[l] for l in layers}
 
@@ -234,7 +239,7 @@ class ASMConfig:
         if not (self.adv or self.rec):
             raise ValueError("ASM with adv=False and rec=False would never train the analyzer: switch one of them on")
 
-# %% ../nbs/03_losses.ipynb #7922ef51
+# %% ../nbs/03_losses.ipynb #f0182bb5
 class ASMObjective(Objective):
     "ASM (and IID+ASM, w/o rec., w/o adv.) with a structure autoencoder as the adversary."
     def __init__(self, task:str, analyzer:nn.Module, num_classes:int|None=None, config:ASMConfig|None=None, **kw):
@@ -259,14 +264,22 @@ class ASMObjective(Objective):
         return loss, parts
 
     def adversary_loss(self, pred, batch, step=0, total=1):
-        c, loss, parts = self.config, 0., {}
+        c, parts, A = self.config, {}, self.adversary
+        gt, valid = target_map(self.task, batch, self.num_classes)
+        loss, feats_gt = gt.new_zeros(()), None
         if c.adv:
-            v, terms, dmaps, masks = self.value(pred, batch, hard=True, grad_to_gt=True)
+            # one batched encoder pass over truth and binarised prediction (the analyzer has no BatchNorm, so batching
+            # changes nothing); the truth's features are reused by the reconstruction below
+            pm, B = prediction_map(self.task, pred, hard=True), gt.shape[0]
+            feats = A.encode(torch.cat([gt, pm.to(gt.dtype)]), upto=self.layers[-1])
+            feats_gt, feats_pm = {k: v[:B] for k, v in feats.items()}, {k: v[B:] for k, v in feats.items()}
+            if c.rec: feats_gt = A.encode(None, features=feats_gt)   # the truth alone through the deeper layers
+            v, terms, dmaps, masks = asm_terms(feats_gt, feats_pm, valid, self.layers, c.reduction)
             adv = asm_hinge(dmaps, masks, c.margin, c.reduction) if c.analyzer_objective == 'hinge' else -v
             loss, parts['A/adv'] = loss + c.adv_lambda * adv_decay(step, total) * adv, adv.detach()
         if c.rec:
-            gt, _ = target_map(self.task, batch, self.num_classes)
-            rec = reconstruction_loss(self.task, self.adversary(gt), batch)
+            recon = A(gt) if feats_gt is None else A.decode(feats_gt, gt.shape[-2:])
+            rec = reconstruction_loss(self.task, recon, batch)
             loss, parts['A/rec'] = loss + c.rec_lambda * rec, rec.detach()
         return loss, parts
 

@@ -328,18 +328,34 @@ class StructureAutoencoder(nn.Module):
             setattr(self, name, nn.Conv2d(widths[K - 1] if j == 1 else 2 * widths[K - j], widths[K - j - 1], 3, 1, 1))
         self.out = nn.Conv2d(2 * widths[0], self.out_channels, 1)
 
-# %% ../nbs/02_models.ipynb #4f0be796
+# %% ../nbs/02_models.ipynb #87091fdb
 def _encode(self:StructureAutoencoder,
-            y:torch.Tensor,      # (B, in_channels, H, W) map to analyse
-            upto:str|None=None   # the last layer to run (one of `layer_names`), or all
+            y:torch.Tensor|None, # (B, in_channels, H, W) map to analyse (None when `features` are given)
+            upto:str|None=None,  # the last layer to run (one of `layer_names`), or all
+            features:dict|None=None # layers conv1..convJ already computed for this map: kept, and the encoder goes on from convJ
            ) -> dict[str, torch.Tensor]:
     "Pre-ReLU features {'conv1': (B, widths[0], ceil(H/2), ceil(W/2)), ...} up to `upto`."
     last = self.layer_names.index(check_param('upto', upto, self.layer_names)) if upto is not None else len(self.layer_names) - 1
-    feats, x = {}, y
-    for name in self.layer_names[:last + 1]:
+    feats = dict(features or {})
+    if list(feats) != list(self.layer_names[:len(feats)]):
+        raise ValueError(f"encode: features must be the first layers in order {self.layer_names[:len(feats)]}, got {tuple(feats)}")
+    x = F.relu(feats[self.layer_names[len(feats) - 1]]) if feats else y
+    for name in self.layer_names[len(feats):last + 1]:
         feats[name] = getattr(self, name)(x)
         x = F.relu(feats[name])
     return feats
+
+def _decode(self:StructureAutoencoder,
+            feats:dict,                  # every encoder layer's pre-ReLU features, as `encode` returns them
+            size:tuple[int, int],        # the (H, W) of the map they came from
+           ) -> torch.Tensor:
+    "The regulariser: reconstruction (B, out_channels, H, W) from the encoder's features (reuse them: no second encoder pass)."
+    skips = [F.relu(feats[n]) for n in self.layer_names]
+    x = skips.pop()
+    for name in self.decoder_names:
+        skip = skips.pop()
+        x = torch.cat([resize_to(F.relu(getattr(self, name)(x)), skip.shape[-2:]), skip], 1)
+    return resize_to(self.out(x), size)  # stride 2 -> the input's resolution (the one resize the official code lacks)
 
 def _forward(self:StructureAutoencoder,
              y:torch.Tensor,             # (B, in_channels, H, W)
@@ -347,15 +363,10 @@ def _forward(self:StructureAutoencoder,
             ):
     "Reconstruction (B, out_channels, H, W), or (reconstruction, features) when `return_features`."
     feats = self.encode(y)
-    skips = [F.relu(f) for f in feats.values()]
-    x = skips.pop()
-    for name in self.decoder_names:
-        skip = skips.pop()
-        x = torch.cat([resize_to(F.relu(getattr(self, name)(x)), skip.shape[-2:]), skip], 1)
-    rec = resize_to(self.out(x), y.shape[-2:])  # stride 2 -> the input's resolution (the one resize the official code lacks)
+    rec = self.decode(feats, y.shape[-2:])
     return (rec, feats) if return_features else rec
 
-StructureAutoencoder.encode, StructureAutoencoder.forward = _encode, _forward
+StructureAutoencoder.encode, StructureAutoencoder.decode, StructureAutoencoder.forward = _encode, _decode, _forward
 
 # %% ../nbs/02_models.ipynb #bbd426ee
 def _analyzer(ratios:tuple, in_channels, out_channels, width, widths, splits) -> StructureAutoencoder:

@@ -12,7 +12,7 @@ SCRIPTS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
 
 
 def test_there_are_benchmarks():
-    assert {p.name for p in SCRIPTS} >= {"bench_data.py", "bench_metrics.py"}
+    assert {p.name for p in SCRIPTS} >= {"bench_data.py", "bench_metrics.py", "bench_train.py"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
