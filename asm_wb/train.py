@@ -273,7 +273,7 @@ class StopRequest:
         for s, h in self._old.items(): signal.signal(s, h)
         self._old = {}
 
-# %% ../nbs/05_train.ipynb #1f760725
+# %% ../nbs/05_train.ipynb #0ba512ac
 def _dist():
     "torch.distributed, when this process is one of several (launched by torchrun), else None."
     import torch.distributed as dist
@@ -298,11 +298,19 @@ def _allreduce_mean_(tensors):
     flat = torch.cat([t.reshape(-1) for t in tensors]); dist.all_reduce(flat); flat /= dist.get_world_size()
     for t, v in zip(tensors, flat.split([t.numel() for t in tensors])): t.copy_(v.view_as(t))
 
+def _comm_device(dist) -> torch.device:
+    "Where tensors must be for the process group's backend: this process's GPU for NCCL, else the CPU."
+    return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+
+def _allreduce_sum_(t:torch.Tensor):
+    "Sum `t` in place over all processes, on whatever device the backend needs."
+    dist = _dist()
+    if dist is None: return
+    u = t.to(_comm_device(dist)); dist.all_reduce(u); t.copy_(u)
+
 def _any_process(flag:bool) -> bool:
     "True when `flag` is true in any process."
-    dist = _dist()
-    if dist is None: return flag
-    t = torch.tensor([int(flag)]); dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    t = torch.tensor([int(flag)]); _allreduce_sum_(t)
     return bool(t.item())
 
 # %% ../nbs/05_train.ipynb #9adb3e9a
@@ -343,7 +351,7 @@ def load_checkpoint(path:str|Path) -> dict:
         raise ValueError(f"{path} is not an asm_wb checkpoint of format {CHECKPOINT_FORMAT}")
     return state
 
-# %% ../nbs/05_train.ipynb #30e832c7
+# %% ../nbs/05_train.ipynb #2689512d
 def default_run_dir(cfg:TrainConfig) -> Path:
     "runs/<dataset>-<task>-<loss>-s<seed> under $ASM_WB_RUNS, else under ./runs."
     root = Path(os.environ.get('ASM_WB_RUNS', 'runs')).expanduser()
@@ -377,6 +385,7 @@ class Trainer:
         self.rank, self.world, self._created_group = init_distributed(cfg.device)
         device = get_device(cfg.device)
         if device.type == 'cuda' and self.world > 1 and device.index is None: device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+        if device.type == 'cuda': torch.cuda.set_device(device)   # NCCL works on the current device
         self.device = device
         self.amp_dtype = torch.bfloat16 if cfg.amp == 'bf16' or (cfg.amp == 'auto' and device.type == 'cuda' and torch.cuda.is_bf16_supported()) else None
         self.channels_last = cfg.channels_last is True or (cfg.channels_last == 'auto' and device.type == 'cuda')
@@ -572,14 +581,12 @@ class Trainer:
             samples = [t(self.val_set[j]) for j in idx[i:i + bs]]
             batch = torch.utils.data.default_collate(samples)
             metrics.update(self.predict(batch['image']), batch)
-        dist = _dist()
-        if dist is not None:
-            for m in metrics.metrics.values():
-                for v in m.state.values(): dist.all_reduce(v)
+        for m in metrics.metrics.values():
+            for v in m.state.values(): _allreduce_sum_(v)
         self.predictor.train()
         return nan_to_none(metrics.compute())
 
-# %% ../nbs/05_train.ipynb #cf517ceb
+# %% ../nbs/05_train.ipynb #cd8908f3
 def _command(cfg:TrainConfig) -> str:
     "The papermill command that reproduces `cfg`."
     return "papermill nbs/train.ipynb out.ipynb" + "".join(f" -p {k} {shlex.quote(str(v))}" for k, v in cfg.changed().items() if k != 'resume')
@@ -598,18 +605,19 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
                 {k: v for k, v in cfg.to_dict().items() if k not in RUNTIME_PARAMS}:
             trainer.load()
             return trainer, old
+    if not cfg.resume and (out_path.is_file() or trainer.checkpoint_path.is_file()):   # never overwrite a run
+        raise FileExistsError(f"{trainer.run_dir} already holds a run: pass resume=True to continue it, or choose another run_dir")
     def write(status, **extra):
         if trainer.rank == 0:
             trainer.run_dir.mkdir(parents=True, exist_ok=True)
             atomic_write_json(out_path, {'status': status} | info | extra)
+    ok = False
     try:
-        if trainer.rank == 0 and trainer.run_dir.is_dir() and not cfg.resume and (out_path.is_file() or trainer.checkpoint_path.is_file()):
-            raise FileExistsError(f"{trainer.run_dir} already holds a run: pass resume=True to continue it, or choose another run_dir")
         write('running')
         trainer.fit()
         t_eval = time.perf_counter()
         metrics = trainer.evaluate()
-        eval_s = time.perf_counter() - t_eval
+        eval_s, ok = time.perf_counter() - t_eval, True
     except BaseException as e:
         status = 'interrupted' if isinstance(e, KeyboardInterrupt) else 'failed'
         write(status, error=f"{type(e).__name__}: {e}", step=trainer.step, checkpoint_step=trainer.checkpoint_step)
@@ -617,7 +625,8 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
     finally:
         if trainer._created_group:
             import torch.distributed as dist
-            dist.barrier(); dist.destroy_process_group()
+            if ok: dist.barrier()
+            dist.destroy_process_group()
     steps = len(trainer.history.get('step', []))
     timing = {'total_s': time.perf_counter() - t_start, 'train_s': trainer.train_time, 'eval_s': eval_s,
               'ms_per_step': 1000 * trainer.train_time / max(steps, 1)}
