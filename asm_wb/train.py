@@ -586,7 +586,7 @@ class Trainer:
         self.predictor.train()
         return nan_to_none(metrics.compute())
 
-# %% ../nbs/05_train.ipynb #cd8908f3
+# %% ../nbs/05_train.ipynb #bb1b185b
 def _command(cfg:TrainConfig) -> str:
     "The papermill command that reproduces `cfg`."
     return "papermill nbs/train.ipynb out.ipynb" + "".join(f" -p {k} {shlex.quote(str(v))}" for k, v in cfg.changed().items() if k != 'resume')
@@ -607,6 +607,7 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
             return trainer, old
     if not cfg.resume and (out_path.is_file() or trainer.checkpoint_path.is_file()):   # never overwrite a run
         raise FileExistsError(f"{trainer.run_dir} already holds a run: pass resume=True to continue it, or choose another run_dir")
+    if (dist := _dist()) is not None: dist.barrier()   # every process has looked before process 0 writes
     def write(status, **extra):
         if trainer.rank == 0:
             trainer.run_dir.mkdir(parents=True, exist_ok=True)
