@@ -65,7 +65,7 @@ def info(opts) -> int:
     for k, v in environment_info().items(): print(f"{k:>9}: {v}")
     return 0
 
-# %% ../nbs/90_cli.ipynb #01780ba4
+# %% ../nbs/90_cli.ipynb #aa357c28
 def _train_args(p:argparse.ArgumentParser):
     for prm in PARAMS:
         flags = [f"--{prm.name.replace('_', '-')}"] + ([f"--{prm.name}"] if '_' in prm.name else [])
@@ -76,7 +76,8 @@ def _train_args(p:argparse.ArgumentParser):
 def _summary(result:dict) -> str:
     "Two lines: where the run is and its headline numbers."
     m, t = result['metrics'], result['timing']
-    keys = [k for k in ('miou', 'boundary_f', 'pixel_acc', 'abs_rel', 'rmse', 'delta1', 'mean', 'median', 'within_11.25') if m.get(k) is not None]
+    keys = [k for k in ('miou', 'boundary_f', 'pixel_acc', 'abs_rel', 'rmse', 'delta<1.25^1', 'normal_mean', 'normal_median', 'within_11.25')
+            if m.get(k) is not None]
     return (f"{result['params']['run_dir']}: {result['status']} after {result['steps']} steps ({t['train_s']:.0f} s training, "
             f"{t['ms_per_step']:.0f} ms/step)\n" + "  ".join(f"{k} {m[k]:.4f}" for k in keys))
 

@@ -586,7 +586,7 @@ class Trainer:
         self.predictor.train()
         return nan_to_none(metrics.compute())
 
-# %% ../nbs/05_train.ipynb #bb1b185b
+# %% ../nbs/05_train.ipynb #2e4c4f4a
 def _command(cfg:TrainConfig) -> str:
     "The papermill command that reproduces `cfg`."
     return "papermill nbs/train.ipynb out.ipynb" + "".join(f" -p {k} {shlex.quote(str(v))}" for k, v in cfg.changed().items() if k != 'resume')
@@ -636,7 +636,7 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
     write('done', **{k: v for k, v in result.items() if k not in info and k != 'status'})
     return trainer, result
 
-# %% ../nbs/05_train.ipynb #e0f6a9ff
+# %% ../nbs/05_train.ipynb #ecb78db8
 _TYPES = {'data_root': 'Optional[str]', 'width': 'Optional[int]', 'adv_lambda': 'Optional[float]', 'analyzer_width': 'Optional[int]',
           'n_train': 'Optional[int]', 'n_val': 'Optional[int]', 'lr_analyzer': 'Optional[float]', 'channels_last': 'Union[str, bool]',
           'run_dir': 'Optional[str]'}  # the rest: the type of the default
@@ -657,7 +657,7 @@ def parse_value(text:str):
     try: return ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): return text
 
-# %% ../nbs/05_train.ipynb #4f2003b5
+# %% ../nbs/05_train.ipynb #15a0089e
 def train_notebook() -> Path:
     "The path of `nbs/train.ipynb` (in a source checkout of asm_wb)."
     path = Path(asm_wb.__file__).resolve().parent.parent / 'nbs' / 'train.ipynb'
