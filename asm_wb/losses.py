@@ -187,17 +187,14 @@ def adv_decay(step:int, total:int) -> float:
     "10^(−step/total): the analyzer's adversarial weight falls from 1 to 0.1 over `total` steps."
     return 10.0 ** (-min(max(step, 0), total) / max(total, 1))
 
-# %% ../nbs/03_losses.ipynb #053ebc63
+# %% ../nbs/03_losses.ipynb #bd5957ff
 def reconstruction_loss(task:str,               # one of TASKS
                         recon:torch.Tensor,     # (B, K, H, W) the regulariser's output for the ground-truth map
                         batch:dict,             # data contract keys
                        ) -> torch.Tensor:
-    "L_rec(R(A(y)), y) for `task`."
-    check_param('task', task, TASKS)
-    if task in SEG_TASKS: return cross_entropy_loss(recon, batch['label'])
-    if task == 'depth': return depth_l2_loss(recon, batch['depth'], batch['depth_valid'])
-    if task == 'normal': return normal_l2_loss(recon, batch['normal'], batch['normal_valid'])
-    return reconstruction_loss('depth', recon[:, :1], batch) + reconstruction_loss('normal', recon[:, 1:], batch)
+    "L_rec(R(A(y)), y) for `task`: the task's IID loss, with a joint map split into its depth and normal channels."
+    if task == 'depth+normal': recon = {'depth': recon[:, :1], 'normal': recon[:, 1:]}
+    return iid_loss(task, recon, batch)
 
 # %% ../nbs/03_losses.ipynb #77a5ec05
 LOSSES = ('iid', 'asm', 'gan', 'cgan', 'iid+asm')  # the training losses of the paper's tables
