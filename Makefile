@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.asm_wb-installed
 KERNEL ?= asm-wb
 PORT   ?= 8888
 
-.PHONY: help install run test test-slow export lab
+.PHONY: help install browser run test test-slow export lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,10 +24,17 @@ $(STAMP): settings.ini setup.py
 
 install: $(STAMP)  ## make .venv, install asm_wb editable with its dev pins, register the 'asm-wb' kernel
 
+browser:  ## install Debian's chromium for the browser tests when it is missing (as root with apt-get; else they skip)
+	@command -v chromium >/dev/null || [ -x "$${CHROMIUM:-}" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "make: no chromium (apt-get install chromium, or set CHROMIUM=/path); the browser tests will skip" >&2; fi; }
+
 run: $(STAMP)  ## the main job: train the embedded default with IID and with ASM through nbs/train.ipynb and print both
 	$(BIN)/asm-wb quickstart
 
-test: $(STAMP)  ## every test: notebook tests (nbdev_test), then tests/ (library in sync with notebooks, clean notebooks, integration)
+test: $(STAMP) browser  ## every test: notebook tests (nbdev_test), then tests/ (library in sync with notebooks, clean notebooks, integration)
 	@failed=""; \
 	$(BIN)/nbdev_test --n_workers 2 --timing || failed="$$failed nbdev_test"; \
 	$(BIN)/python -m pytest tests || failed="$$failed pytest"; \

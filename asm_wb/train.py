@@ -349,7 +349,7 @@ def load_checkpoint(path:str|Path) -> dict:
         raise ValueError(f"{path} is not an asm_wb checkpoint of format {CHECKPOINT_FORMAT}")
     return state
 
-# %% ../nbs/05_train.ipynb #24d996f8
+# %% ../nbs/05_train.ipynb #5abe9128
 def default_run_dir(cfg:TrainConfig) -> Path:
     "runs/<dataset>-<task>-<loss>-s<seed> under $ASM_WB_RUNS, else under ./runs."
     root = Path(os.environ.get('ASM_WB_RUNS', 'runs')).expanduser()
@@ -569,9 +569,12 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, batch_size:int|None=None) -> dict:
-        "The task's metrics on the validation split (each process scores its share; the statistics are summed)."
+        "The task's metrics (and instance-wise ones where the data has instances) on the validation split (each process scores its share; the statistics are summed)."
         c = self.cfg
-        metrics = metrics_for_task(c.task, self.num_classes, self.class_names)
+        ds = self.val_set      # instance-wise scores (Ke et al.) wherever the data has instances and classes
+        instance = 'instance' in getattr(ds, 'keys', ()) and getattr(ds, 'num_classes', 0) > 0
+        metrics = metrics_for_task(c.task, ds.num_classes if instance else self.num_classes,
+                                   tuple(ds.class_names) if instance else self.class_names, instance=instance)
         idx = list(range(self.rank, len(self.val_set), self.world))
         bs = batch_size or c.batch_size
         t = make_transform(c, False)
