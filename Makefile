@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.asm_wb-installed
 KERNEL ?= asm-wb
 PORT   ?= 8888
 
-.PHONY: help install browser run test test-slow export lab
+.PHONY: help install browser run tables report test test-slow export lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,15 @@ browser:  ## install Debian's chromium for the browser tests when it is missing 
 
 run: $(STAMP)  ## the main job: train the embedded default with IID and with ASM through nbs/train.ipynb and print both
 	$(BIN)/asm-wb quickstart
+
+SEEDS   ?= 3
+WORKERS ?= 1
+tables: $(STAMP)  ## regenerate every table of the paper at CPU scale (SEEDS=3, WORKERS=1; hours; finished runs are skipped), then the site
+	$(BIN)/asm-wb tables run all --scale cpu --seeds $(SEEDS) --workers $(WORKERS)
+	$(BIN)/asm-wb report
+
+report: $(STAMP)  ## render reports/ into the static site reports/_site (works offline)
+	$(BIN)/asm-wb report
 
 test: $(STAMP) browser  ## every test: notebook tests (nbdev_test), then tests/ (library in sync with notebooks, clean notebooks, integration)
 	@failed=""; \

@@ -160,5 +160,8 @@ def test_quickstart_trains_both_and_prints_them_side_by_side(tmp_path, cache):
     for loss in ("iid", "asm"):
         run = tmp_path / "quickstart-3steps" / loss
         assert json.loads((run / "metrics.json").read_text())["status"] == "done" and (run / "train.ipynb").is_file()
+    site = tmp_path / "quickstart-3steps" / "site"   # it ends by building the site of both runs and printing its path
+    assert f"Site of both runs (works offline): {(site / 'index.html').resolve().as_uri()}" in r.stdout, r.stdout
+    assert (site / "tables" / "quickstart-cpu.html").is_file() and len(list((site / "runs").glob("*.html"))) == 2
     again = subprocess.run(cmd, env=_env(cache, threads=2), capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stdout.split("loss ")[1] == r.stdout.split("loss ")[1], "finished runs are reused as they are"
