@@ -716,6 +716,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.tables.format_paper': ('tables.html#format_paper', 'asm_wb/tables.py'),
                                'asm_wb.tables.format_table': ('tables.html#format_table', 'asm_wb/tables.py'),
                                'asm_wb.tables.get_table': ('tables.html#get_table', 'asm_wb/tables.py'),
+                               'asm_wb.tables.keep_notebook': ('tables.html#keep_notebook', 'asm_wb/tables.py'),
                                'asm_wb.tables.parse_shard': ('tables.html#parse_shard', 'asm_wb/tables.py'),
                                'asm_wb.tables.plan': ('tables.html#plan', 'asm_wb/tables.py'),
                                'asm_wb.tables.record_run': ('tables.html#record_run', 'asm_wb/tables.py'),

@@ -24,8 +24,8 @@ from .viz import PLOTLY_MARKER
 __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', 'DEPTH_COLUMNS', 'NORMAL_COLUMNS', 'TABLES',
            'KEY_EXCLUDED', 'SCHEMA', 'STATUSES', 'KEEP_NOTEBOOKS', 'Column', 'Row', 'TableSpec', 'resolve_data_root',
            'register_table', 'get_table', 'run_key', 'run_name', 'code_version', 'ResultStore', 'curate_notebook',
-           'Job', 'parse_shard', 'plan', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell',
-           'format_paper', 'format_table']
+           'Job', 'parse_shard', 'plan', 'keep_notebook', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize',
+           'format_cell', 'format_paper', 'format_table']
 
 # %% ../nbs/06_tables.ipynb #7d147dbd
 @dataclass(frozen=True)
@@ -442,8 +442,14 @@ def plan(spec:TableSpec|str, scale:str, seeds:int|Sequence[int]=1, runs_root:str
             jobs.append(Job(spec.name, scale, row.name, seed, pos, key, p, str(Path(runs_root) / run_name(p, key))))
     return jobs[i::n]
 
-# %% ../nbs/06_tables.ipynb #be8c98dd
+# %% ../nbs/06_tables.ipynb #a5249841
 KEEP_NOTEBOOKS = ('first-seed', 'all', 'none')
+
+def keep_notebook(run_dir, key:str, seed:int, notebooks_dir=None, keep:str='first-seed') -> str|None:
+    "Curate run_dir/train.ipynb into notebooks_dir/<key>.ipynb if `keep` says so; returns the copy's path or None."
+    src = Path(run_dir) / 'train.ipynb'
+    if notebooks_dir is None or not src.is_file() or not (keep == 'all' or (keep == 'first-seed' and seed == 0)): return None
+    return str(curate_notebook(src, Path(notebooks_dir) / f"{key}.ipynb"))
 
 def _error_text(e:BaseException) -> str:
     "One line for the store: the notebook's own exception when papermill raised it."
@@ -459,10 +465,7 @@ def execute_job(job:Job, store_path:str|os.PathLike, notebooks_dir:str|os.PathLi
         store.start(job.key, job.run_dir, job.params, code)
         try:
             result = run_notebook(job.params | {'resume': True}, job.run_dir, log_output=log_output)
-            nb = None
-            if notebooks_dir is not None and (keep == 'all' or (keep == 'first-seed' and job.seed == 0)):
-                nb = str(curate_notebook(Path(job.run_dir) / 'train.ipynb', Path(notebooks_dir) / f"{job.key}.ipynb"))
-            store.finish(job.key, result, notebook=nb, code=code)
+            store.finish(job.key, result, notebook=keep_notebook(job.run_dir, job.key, job.seed, notebooks_dir, keep), code=code)
         except KeyboardInterrupt:
             store.fail(job.key, 'interrupted (resumes from its last checkpoint on the next run)', 'interrupted'); raise
         except Exception as e:
@@ -470,7 +473,7 @@ def execute_job(job:Job, store_path:str|os.PathLike, notebooks_dir:str|os.PathLi
             store.fail(job.key, error)
     return dict(key=job.key, row=job.row, seed=job.seed, status=status, error=error, seconds=time.perf_counter() - t0)
 
-# %% ../nbs/06_tables.ipynb #5b1ef7fc
+# %% ../nbs/06_tables.ipynb #bfc3d693
 def _finished_on_disk(job:Job) -> dict|None:
     "The run's metrics.json if it says done with these parameters."
     path = Path(job.run_dir) / 'metrics.json'
@@ -500,10 +503,8 @@ def run_table(spec:TableSpec|str, scale:str='smoke', seeds:int|Sequence[int]=1, 
             have = st.run(job.key)
             if have and have['status'] == 'done': counts['skipped'] += 1; continue
             if (result := _finished_on_disk(job)) is not None:
-                nb = None
-                if nb_dir is not None and (keep == 'all' or (keep == 'first-seed' and job.seed == 0)) and (Path(job.run_dir) / 'train.ipynb').is_file():
-                    nb = str(curate_notebook(Path(job.run_dir) / 'train.ipynb', Path(nb_dir) / f"{job.key}.ipynb"))
-                st.finish(job.key, result, notebook=nb, code=None); counts['skipped'] += 1; continue
+                st.finish(job.key, result, notebook=keep_notebook(job.run_dir, job.key, job.seed, nb_dir, keep))
+                counts['skipped'] += 1; continue
             todo.append(job)
     log(f"{spec.name} at scale {scale}: {len(jobs)} runs, {counts['skipped']} finished already, {len(todo)} to run "
         f"with {min(workers, max(len(todo), 1))} worker(s); store {store}")
@@ -525,7 +526,7 @@ def run_table(spec:TableSpec|str, scale:str='smoke', seeds:int|Sequence[int]=1, 
                 pool.shutdown(wait=False, cancel_futures=True); raise
     return counts
 
-# %% ../nbs/06_tables.ipynb #df38e1fc
+# %% ../nbs/06_tables.ipynb #a7655723
 def record_run(store:str|os.PathLike, table:str, scale:str, row:str, seed:int, run_dir:str|os.PathLike,
                notebooks_dir:str|os.PathLike|None='auto') -> str:
     "File the finished run in `run_dir` as (table, scale, row, seed) in `store`; returns its key."
@@ -534,9 +535,7 @@ def record_run(store:str|os.PathLike, table:str, scale:str, row:str, seed:int, r
     result = read_json(path)
     key = run_key(result['params'])
     nb_dir = Path(store).parent / 'notebooks' if notebooks_dir == 'auto' else notebooks_dir
-    nb = None
-    if nb_dir is not None and (Path(run_dir) / 'train.ipynb').is_file():
-        nb = str(curate_notebook(Path(run_dir) / 'train.ipynb', Path(nb_dir) / f"{key}.ipynb"))
+    nb = keep_notebook(run_dir, key, seed, nb_dir, 'all')
     spec = TABLES.get(table)
     pos = [r.name for r in spec.rows].index(row) if spec is not None and row in [r.name for r in spec.rows] else 0
     with ResultStore(store) as st:
