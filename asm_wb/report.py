@@ -15,12 +15,13 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from .core import atomic_write
+from .viz import figure_html
 from .tables import TABLES, Column, ResultStore, format_cell, format_paper, summarize
 from .train import DEFAULTS
 
 # %% auto #0
-__all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'OURS', 'PAPER', 'esc', 'md_cell', 'html_cell', 'figure_html',
-           'results_table_html', 'results_figures', 'SiteExporter', 'table_page', 'run_page', 'build_site']
+__all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'OURS', 'PAPER', 'esc', 'md_cell', 'html_cell', 'results_table_html',
+           'results_figures', 'SiteExporter', 'table_page', 'run_page', 'build_site']
 
 # %% ../nbs/06a_report.ipynb #e159c16c
 SITE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -60,10 +61,6 @@ def md_cell(text:str) -> nbformat.NotebookNode: return nbformat.v4.new_markdown_
 def html_cell(markup:str) -> nbformat.NotebookNode:
     "A code cell with no source whose output is `markup`."
     return nbformat.v4.new_code_cell('', outputs=[nbformat.v4.new_output('display_data', {'text/html': markup})])
-
-def figure_html(fig:go.Figure) -> str:
-    "A figure as a `<div>` that draws itself with the page's plotly.js (no plotly.js inside)."
-    return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, default_width='100%', validate=False)
 
 # %% ../nbs/06a_report.ipynb #096a37ab
 def _best(summary:dict, label:str, column:Column) -> float|None:

@@ -20,10 +20,10 @@ from .core import IGNORE_INDEX
 from .data import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['PLOTLY_MARKER', 'IGNORE_COLOUR', 'ERROR_RANGE', 'plotly_js_html', 'figure_bundle', 'init_notebook_plotly', 'show',
-           'label_rgb', 'image_rgb', 'normal_rgb', 'moving_average', 'loss_curves', 'prediction_grid', 'heat_rgb',
-           'map_rgb', 'png_data_uri', 'image_array', 'reconstruction_grid', 'loss_map_grid', 'patch_grid',
-           'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay']
+__all__ = ['PLOTLY_MARKER', 'IGNORE_COLOUR', 'ERROR_RANGE', 'plotly_js_html', 'figure_html', 'figure_bundle',
+           'init_notebook_plotly', 'show', 'label_rgb', 'image_rgb', 'normal_rgb', 'moving_average', 'loss_curves',
+           'prediction_grid', 'heat_rgb', 'map_rgb', 'png_data_uri', 'image_array', 'reconstruction_grid',
+           'loss_map_grid', 'patch_grid', 'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay']
 
 # %% ../nbs/05a_viz.ipynb #9aa3f2d9
 PLOTLY_MARKER = 'asm_wb:plotly.js'  # brackets the inline plotly.js that `init_notebook_plotly` writes
@@ -36,10 +36,13 @@ def plotly_js_html() -> str:
             "<script>window.define = window.__asm_wb_define;</script>\n"
             f"<!-- {PLOTLY_MARKER} end -->")
 
+def figure_html(fig:go.Figure) -> str:
+    "`fig` as a `<div>` that draws itself with the page's plotly.js (no plotly.js inside)."
+    return fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, default_width='100%', validate=False)
+
 def figure_bundle(fig:go.Figure) -> dict:
     "The display bundle of `fig`: plotly's JSON for JupyterLab, and HTML that draws it with the page's plotly.js."
-    html = fig.to_html(full_html=False, include_plotlyjs=False, include_mathjax=False, default_width='100%', validate=False)
-    return {'application/vnd.plotly.v1+json': json.loads(fig.to_json()), 'text/html': html}
+    return {'application/vnd.plotly.v1+json': json.loads(fig.to_json()), 'text/html': figure_html(fig)}
 
 def init_notebook_plotly():
     "Put plotly.js into the notebook's output once (call it in a notebook that `show`s figures and may be exported to HTML)."
