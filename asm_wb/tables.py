@@ -429,13 +429,13 @@ def parse_shard(shard:str|None) -> tuple[int, int]:
 
 def plan(spec:TableSpec|str, scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
          dataset:str|None=None, data_root:str|None=None, shard:str|None=None) -> list[Job]:
-    "The runs of `spec` at `scale` for `seeds` (a count, or the seeds themselves), this shard's share."
+    "The runs of `spec` at `scale` for `seeds` (a count, or the seeds themselves), this shard's share, seed by seed:\n    every row's first seed comes before any row's second, so a table cut short still has every row."
     spec = get_table(spec) if isinstance(spec, str) else spec
     if isinstance(seeds, int): check_number('seeds', seeds, lo=1, integer=True); seeds = range(seeds)
     i, n = parse_shard(shard)
     jobs = []
-    for pos, row in enumerate(spec.rows):
-        for seed in seeds:
+    for seed in seeds:
+        for pos, row in enumerate(spec.rows):
             p = spec.params(row, scale, seed, dataset=dataset, data_root=data_root)
             key = run_key(p)
             jobs.append(Job(spec.name, scale, row.name, seed, pos, key, p, str(Path(runs_root) / run_name(p, key))))
