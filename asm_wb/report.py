@@ -16,12 +16,14 @@ from plotly.subplots import make_subplots
 
 from .core import atomic_write
 from .viz import figure_html
-from .tables import TABLES, Column, ResultStore, format_cell, format_paper, summarize
+from .tables import (ALPHA, TABLES, Column, ResultStore, comparisons, format_cell, format_comparison, format_delta,
+                           format_paper, summarize)
 from .train import DEFAULTS
 
 # %% auto #0
 __all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'OURS', 'PAPER', 'esc', 'md_cell', 'html_cell', 'results_table_html',
-           'results_figures', 'SiteExporter', 'table_page', 'run_page', 'build_site']
+           'results_figures', 'verdict_counts', 'comparisons_html', 'compute_html', 'SiteExporter', 'table_page',
+           'figures_page', 'run_page', 'build_site']
 
 # %% ../nbs/06a_report.ipynb #e159c16c
 SITE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -49,7 +51,8 @@ table.asm-results th { background: #f4f4f4; }
 table.asm-results td.name, table.asm-results th.name { text-align: left; }
 table.asm-results td.paper { color: #777; }
 table.asm-results td.best { font-weight: 700; }
-table.asm-results td.failed { color: #b00; }
+table.asm-results td.failed, table.asm-results td.bad { color: #b00; }
+table.asm-results td.good { color: #070; font-weight: 600; }
 .asm-note { background: #fafafa; border-left: 3px solid #aaa; padding: .4em .8em; margin: .6em 0; font-size: 13px; }
 """
 
@@ -129,6 +132,56 @@ def results_figures(summary:dict) -> list[go.Figure]:
         figs.append(fig)
     return figs
 
+# %% ../nbs/06a_report.ipynb #9ae883e3
+_VERDICT_CLASS = {'better': 'good', 'worse': 'bad'}
+
+def verdict_counts(cmp:Sequence) -> str:
+    "One sentence counting the verdicts of `comparisons` (those that ran)."
+    cmp = [c for c in cmp if c.verdict != 'not run']
+    n = lambda f: sum(1 for c in cmp if f(c))
+    tested = [c for c in cmp if '1 seed' not in c.verdict]
+    s = (f"Of {len(cmp)} comparisons, ASM is better in {n(lambda c: c.verdict == 'better')}, worse in "
+         f"{n(lambda c: c.verdict == 'worse')} and not clearly different in {n(lambda c: c.verdict == 'no clear difference')} "
+         f"(Welch's t-test over seeds, p < {ALPHA})")
+    s += f"; {len(cmp) - len(tested)} have one seed on a side and are not tested." if len(cmp) > len(tested) else "."
+    paper = [c for c in cmp if c.agrees != '—']
+    if paper:
+        s += (f" Where the paper gives both numbers ({len(paper)}), ours agrees with its direction in "
+              f"{n(lambda c: c.agrees == 'yes')}, goes against it in {n(lambda c: c.agrees == 'no')} and is inconclusive in "
+              f"{n(lambda c: c.agrees == 'inconclusive')}.")
+    return s
+
+def comparisons_html(summary:dict) -> str:
+    "ASM against its baselines as an HTML table under a count of the verdicts; '' when the table has nothing to compare."
+    cols = {label: c for c, _, label in summary['columns']}
+    cmp = [c for c in comparisons(summary) if c.verdict != 'not run']
+    if not cmp: return ''
+    heads = ['ASM row', 'baseline', 'column', 'ours: Δ ± se (p)', 'paper Δ', 'ours', 'agrees with the paper']
+    out = [f"<p class='asm-note'>{esc(verdict_counts(cmp))}</p><table class='asm-results asm-compare'><tr>"
+           + "".join(f"<th class='name'>{esc(h)}</th>" if i in (0, 1, 2, 5, 6) else f"<th>{esc(h)}</th>" for i, h in enumerate(heads)) + "</tr>"]
+    for c in cmp:
+        col, cls = cols[c.label], _VERDICT_CLASS.get(c.verdict, '')
+        out.append(f"<tr><td class='name'>{esc(c.row)}</td><td class='name'>{esc(c.baseline)}</td><td class='name'>{esc(c.label)}"
+                   f"{' ↓' if col.lower_better else ''}</td><td>{esc(format_comparison(c, col))}</td>"
+                   f"<td class='paper'>{esc(format_delta(c.paper_delta, col))}</td><td class='name {cls}'>{esc(c.verdict)}</td>"
+                   f"<td class='name'>{esc(c.agrees)}</td></tr>")
+    return "\n".join(out) + "</table>"
+
+def compute_html(summary:dict) -> str:
+    "Per row: finished runs, mean minutes per run and ms per training step (from the runs' timings); '' before any finished."
+    rows = []
+    for r in summary['rows']:
+        ts = [m['timing'] for m in r['members'] if m['status'] == 'done' and m.get('timing')]
+        if not ts: continue
+        mins = sum(t.get('total_s', 0) for t in ts) / len(ts) / 60
+        ms = [t['ms_per_step'] for t in ts if t.get('ms_per_step')]
+        rows.append((r['name'], len(ts), mins, sum(ms) / len(ms) if ms else None))
+    if not rows: return ''
+    total = sum(n * m for _, n, m, _ in rows)
+    out = ["<table class='asm-results'><tr><th class='name'>row</th><th>finished runs</th><th>min per run</th><th>ms per step</th></tr>"]
+    out += [f"<tr><td class='name'>{esc(n)}</td><td>{k}</td><td>{m:.1f}</td><td>{'—' if s is None else f'{s:.0f}'}</td></tr>" for n, k, m, s in rows]
+    return "\n".join(out) + f"<tr><td class='name'>all</td><td>{sum(k for _, k, _, _ in rows)}</td><td>{total:.0f} in total</td><td></td></tr></table>"
+
 # %% ../nbs/06a_report.ipynb #e1e28a4c
 class SiteExporter:
     "Render notebooks to HTML pages of the site (nbconvert, JupyterLab's template without anything from a network)."
@@ -161,8 +214,8 @@ def _kv_table(d:Mapping, digits:int=4) -> str:
     def fmt(v): return f"{v:.{digits}f}" if isinstance(v, float) else esc(v)
     return "<table class='asm-results'>" + "".join(f"<tr><td class='name'>{esc(k)}</td><td>{fmt(v)}</td></tr>" for k, v in d.items()) + "</table>"
 
-def table_page(summary:dict, sources:Path, run_href) -> nbformat.NotebookNode:
-    "The notebook of a table's page."
+def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str, str]]=()) -> nbformat.NotebookNode:
+    "The notebook of a table's page; `figures`: (title, href) of its analyzer-figure pages."
     spec = summary['spec']
     cells = [md_cell(f"# {spec.name}: {spec.title}\n\n{spec.source}. Data: {', '.join(summary['datasets']) or spec.dataset}; "
                      f"scale `{summary['scale']}`; seeds {', '.join(map(str, summary['seeds']))}. Ours: mean ± std over seeds "
@@ -171,9 +224,21 @@ def table_page(summary:dict, sources:Path, run_href) -> nbformat.NotebookNode:
     if (text := _read(sources / 'pages' / f"{spec.name}.md")): cells.append(md_cell(text))
     cells.append(html_cell(results_table_html(summary, run_href)))
     cells += [html_cell(figure_html(f)) for f in results_figures(summary)]
+    if (cmp := comparisons_html(summary)): cells += [md_cell("## ASM against its baselines"), html_cell(cmp)]
+    if figures: cells.append(md_cell("## Analyzer figures\n\n" + "\n".join(f"- [{t}]({h})" for t, h in figures)))
     cells.append(md_cell(f"## Choices\n\n{spec.notes}\n\nRerun or extend it: `asm-wb tables run {spec.name} --scale {summary['scale']} "
                          f"--seeds {max(len(summary['seeds']), 1)}` (finished runs are skipped)."))
+    if (comp := compute_html(summary)):
+        cells += [md_cell("## Compute\n\nWall time of each run (training, evaluation and the notebook), as recorded on its machine; "
+                          "runs of a table may run side by side."), html_cell(comp)]
     return nbformat.v4.new_notebook(cells=cells)
+
+def figures_page(nb:nbformat.NotebookNode, name:str) -> nbformat.NotebookNode:
+    "The page of a kept analyzer-figures notebook (`asm-wb figures`): what it shows, then its cells."
+    meta = nb.metadata.get('asm_wb', {})
+    what = ", ".join(f"{k} {meta[k]}" for k in ('table', 'scale', 'seed') if k in meta)
+    head = md_cell(f"# Analyzer figures: {name}" + (f"\n\n{what}." if what else ""))
+    return nbformat.v4.new_notebook(cells=[head] + list(nb.cells), metadata=nb.metadata)
 
 def run_page(run:Mapping, members:Sequence[Mapping], sources:Path) -> nbformat.NotebookNode:
     "The notebook of a run's page: what it is, its numbers, and its executed notebook if it was kept."
@@ -216,14 +281,23 @@ def build_site(reports:str|os.PathLike='reports', out:str|os.PathLike|None=None,
     index = [md_cell(f"# {title}\n\n" + (_read(sources / 'index.md') or
              "Every table of Hwang et al., *Adversarial Structure Matching for Structured Prediction Tasks* (CVPR 2019), "
              "as trained by this workbench: ours (mean ± std over seeds) beside the paper's numbers."))]
+    figs = {p.stem: nbformat.read(p, as_version=4) for p in sorted((sources / 'figures').glob('*.ipynb'))}
+    for stem, nb in figs.items():
+        ex.render(figures_page(nb, stem), out / 'figures' / f"{stem}.html", '../', f"figures {stem}")
+    def figs_of(table, scale):
+        return [(stem, f"../figures/{stem}.html") for stem, nb in figs.items()
+                if (m := nb.metadata.get('asm_wb', {})).get('table') == table and m.get('scale') == scale]
     for name, spec in TABLES.items():
         for table, scale in have:
             if table != name: continue
             s = summarize(store, spec, scale)
             page = f"tables/{name}-{scale}.html"
-            ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html"), out / page, '../', f"{name} ({scale})")
+            ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale)), out / page, '../', f"{name} ({scale})")
             index += [md_cell(f"## [{name}]({page}) · scale `{scale}`\n\n{spec.title}. {spec.source}; data: {', '.join(s['datasets'])}."),
                       html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]
+    if figs:
+        index.append(md_cell("## Analyzer figures\n\nReconstructions, per-layer ASM loss maps and top-k patches (Figs. 3-5 of the "
+                             "paper) of trained runs:\n\n" + "\n".join(f"- [{stem}](figures/{stem}.html)" for stem in figs)))
     missing = [n for n in TABLES if n not in {t for t, _ in have}]
     if missing:
         index.append(md_cell("## Not run yet\n\n" + "\n".join(f"- `{n}`: {TABLES[n].title}. `asm-wb tables run {n} --scale cpu --seeds 3`" for n in missing)))

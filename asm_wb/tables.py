@@ -22,10 +22,12 @@ from .viz import PLOTLY_MARKER
 
 # %% auto #0
 __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', 'DEPTH_COLUMNS', 'NORMAL_COLUMNS', 'TABLES',
-           'KEY_EXCLUDED', 'SCHEMA', 'STATUSES', 'KEEP_NOTEBOOKS', 'Column', 'Row', 'TableSpec', 'resolve_data_root',
-           'register_table', 'get_table', 'run_key', 'run_name', 'code_version', 'ResultStore', 'curate_notebook',
-           'Job', 'parse_shard', 'plan', 'keep_notebook', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize',
-           'format_cell', 'format_paper', 'format_table']
+           'KEY_EXCLUDED', 'SCHEMA', 'STATUSES', 'KEEP_NOTEBOOKS', 'COMPARED_LOSSES', 'BASELINE_LOSSES', 'ALPHA',
+           'Column', 'Row', 'TableSpec', 'resolve_data_root', 'register_table', 'get_table', 'run_key', 'run_name',
+           'code_version', 'ResultStore', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'keep_notebook',
+           'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell', 'format_paper',
+           'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons', 'format_delta', 'format_comparison',
+           'format_table', 'format_comparisons']
 
 # %% ../nbs/06_tables.ipynb #7d147dbd
 @dataclass(frozen=True)
@@ -585,6 +587,64 @@ def format_cell(cell:Cell, column:Column, seeds:int|None=None) -> str:
 
 def format_paper(v:float|None, column:Column) -> str: return '—' if v is None else f"{v:.{column.ndigits}f}"
 
+# %% ../nbs/06_tables.ipynb #c6bb8a9a
+COMPARED_LOSSES, BASELINE_LOSSES = ('asm', 'iid+asm'), ('iid', 'gan', 'cgan')
+ALPHA = 0.05   # the significance level of the verdicts
+
+def _row_param(spec:TableSpec, row:Row, name:str):
+    return row.params.get(name, spec.base.get(name, DEFAULTS[name]))
+
+def comparison_pairs(spec:TableSpec|str) -> list[tuple[str, str]]:
+    "(ASM row, baseline row): each row trained with ASM against each IID/GAN/cGAN row of the same network."
+    spec = get_table(spec) if isinstance(spec, str) else spec
+    asm = [r for r in spec.rows if _row_param(spec, r, 'loss') in COMPARED_LOSSES]
+    base = [r for r in spec.rows if _row_param(spec, r, 'loss') in BASELINE_LOSSES]
+    return [(a.name, b.name) for a in asm for b in base if _row_param(spec, a, 'arch') == _row_param(spec, b, 'arch')]
+
+@dataclass(frozen=True)
+class Comparison:
+    row:str; baseline:str; label:str    # ASM row, baseline row, column label
+    delta:float|None                     # ours: mean(row) - mean(baseline), in the column's units
+    se:float|None                        # its standard error (Welch); None with one seed on either side
+    p:float|None                         # Welch's two-sided t-test; None without spread
+    n:tuple                              # seeds finished (row, baseline)
+    paper_delta:float|None               # the paper's row - baseline, where it gives both
+    verdict:str                          # 'better', 'worse', 'no clear difference', 'better (1 seed)', ..., 'not run'
+    agrees:str                           # with the paper's direction: 'yes', 'no', 'inconclusive', '—'
+
+def compare_cells(a:Cell, b:Cell, column:Column, row:str='', baseline:str='', label:str='', alpha:float=ALPHA) -> Comparison:
+    "ASM's cell `a` against the baseline's `b` in `column` (see above)."
+    from scipy import stats
+    sign = -1 if column.lower_better else 1                       # > 0 means ASM is better
+    pd = a.paper - b.paper if a.paper is not None and b.paper is not None else None
+    if a.mean is None or b.mean is None: return Comparison(row, baseline, label, None, None, None, (a.n, b.n), pd, 'not run', '—')
+    d, se, p = a.mean - b.mean, None, None
+    word = 'better' if sign * d > 0 else 'worse' if sign * d < 0 else 'equal'
+    if a.n < 2 or b.n < 2: verdict = f"{word} (1 seed)"
+    else:
+        se = math.sqrt(a.std ** 2 / a.n + b.std ** 2 / b.n)
+        if se > 0: p = float(stats.ttest_ind_from_stats(a.mean, a.std, a.n, b.mean, b.std, b.n, equal_var=False).pvalue)
+        verdict = word if (p is None and d != 0) or (p is not None and p < alpha) else 'no clear difference'
+    if pd is None or pd == 0: agrees = '—'
+    elif verdict in ('better', 'worse'): agrees = 'yes' if (verdict == 'better') == (sign * pd > 0) else 'no'
+    else: agrees = 'inconclusive'
+    return Comparison(row, baseline, label, d, se, p, (a.n, b.n), pd, verdict, agrees)
+
+def comparisons(summary:dict, pairs:Sequence[tuple[str, str]]|None=None) -> list[Comparison]:
+    "`compare_cells` for each (ASM row, baseline row) pair of the summary's table and each of its columns."
+    rows = {r['name']: r for r in summary['rows']}
+    pairs = comparison_pairs(summary['spec']) if pairs is None else pairs
+    return [compare_cells(rows[a]['cells'][label], rows[b]['cells'][label], c, a, b, label)
+            for a, b in pairs if a in rows and b in rows for c, _, label in summary['columns']]
+
+def format_delta(v:float|None, column:Column) -> str: return '—' if v is None else f"{v:+.{column.ndigits}f}"
+
+def format_comparison(c:Comparison, column:Column) -> str:
+    "'-0.050 ± 0.013 (p=0.005)' or '+1.20 (1 seed)'."
+    if c.delta is None: return '—'
+    s = format_delta(c.delta, column) + (f" ± {c.se:.{column.ndigits}f}" if c.se is not None else '')
+    return s + (f" (p={c.p:.3f})" if c.p is not None else '')
+
 # %% ../nbs/06_tables.ipynb #7430cc39
 def format_table(summary:dict) -> str:
     "The summary as aligned text: for each column ours (mean ± std over seeds) and the paper's number."
@@ -599,4 +659,18 @@ def format_table(summary:dict) -> str:
     data = ', '.join(summary['datasets']) or spec.dataset
     title = (f"{spec.name}: {spec.title}\n{spec.source}; data: {data}; scale {summary['scale']}; "
              f"seeds {', '.join(map(str, summary['seeds'])) or '—'}; ours: mean ± std over seeds")
-    return title + ("\n" + spec.stand_in if spec.stand_in and spec.dataset in summary['datasets'] else "") + "\n\n" + "\n".join(text)
+    return (title + ("\n" + spec.stand_in if spec.stand_in and spec.dataset in summary['datasets'] else "") + "\n\n"
+            + "\n".join(text) + format_comparisons(summary))
+
+def format_comparisons(summary:dict) -> str:
+    "The `comparisons` of a summary as aligned text ('' when the table has no ASM row with a baseline)."
+    cols = {label: c for c, _, label in summary['columns']}
+    cmp = [c for c in comparisons(summary) if c.verdict != 'not run']
+    if not cmp: return ''
+    lines = [['ASM row', 'baseline', 'column', 'ours: Δ ± se (Welch p)', 'paper Δ', 'ours', 'agrees with paper']]
+    lines += [[c.row, c.baseline, c.label, format_comparison(c, cols[c.label]), format_delta(c.paper_delta, cols[c.label]),
+               c.verdict, c.agrees] for c in cmp]
+    widths = [max(len(l[i]) for l in lines) for i in range(len(lines[0]))]
+    text = ["  ".join(x.rjust(w) if i in (3, 4) else x.ljust(w) for i, (x, w) in enumerate(zip(l, widths))).rstrip() for l in lines]
+    return (f"\n\nASM against its baselines (Δ = ASM − baseline; better/worse at p < {ALPHA} by Welch's t-test over seeds):\n"
+            + "\n".join(text))
