@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import atomic_write, check_number, check_param, read_json
-from .losses import SEG_TASKS, asm_distance_maps, feature_masks, parse_layers, prediction_map, target_map
+from .losses import LOG_DEPTH_FLOOR, SEG_TASKS, asm_distance_maps, feature_masks, parse_layers, prediction_map, target_map
 from .metrics import metrics_for_task
 from .models import StructureAutoencoder
 from .train import (CHECKPOINT, PARAM_NAMES, RUNTIME_PARAMS, Trainer, TrainConfig, load_checkpoint, make_transform,
@@ -169,11 +169,11 @@ def value_layers(run:Run, analyzer:Run|nn.Module|None=None, layers=None) -> tupl
 
 # %% ../nbs/07_analysis.ipynb #b872396f
 def reconstruction_map(task:str, recon:torch.Tensor) -> torch.Tensor:
-    "The regulariser's raw output (B, K, H, W) as a map: softmax (segmentation), log depth as is, unit normals."
+    "The regulariser's raw output (B, K, H, W) as a map: softmax (segmentation), log of its depth in metres, unit normals."
     if task in SEG_TASKS: return recon.softmax(1)
-    if task == 'depth': return recon
+    if task == 'depth': return torch.log(recon.clamp_min(LOG_DEPTH_FLOOR))
     if task == 'normal': return F.normalize(recon, dim=1, eps=1e-6)
-    return torch.cat([recon[:, :1], F.normalize(recon[:, 1:], dim=1, eps=1e-6)], 1)
+    return torch.cat([reconstruction_map('depth', recon[:, :1]), F.normalize(recon[:, 1:], dim=1, eps=1e-6)], 1)
 
 def map_error(task:str, a:torch.Tensor, b:torch.Tensor) -> torch.Tensor:
     "Per-pixel error (B, 1, H, W) between two maps of `task`: ½‖p − q‖₁, |Δ log depth|, 1 − cos, or their sum."

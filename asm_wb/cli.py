@@ -18,7 +18,7 @@ from .report import build_site
 
 # %% auto #0
 __all__ = ['COMMANDS', 'QUICKSTART_LOSSES', 'DEFAULT_STORE', 'command', 'build_parser', 'main', 'environment_info', 'info',
-           'train', 'comparison_table', 'quickstart', 'tables', 'report']
+           'train', 'comparison_table', 'quickstart', 'tables', 'report', 'figures']
 
 # %% ../nbs/90_cli.ipynb #961276d2
 COMMANDS: dict = {}  # name -> (help, function that adds arguments, function that runs)
@@ -188,3 +188,41 @@ def report(opts) -> int:
     index = build_site(opts.reports, opts.out, opts.store)
     print(f"site: {index.resolve().as_uri()}  (or: python -m http.server -d {index.parent})")
     return 0
+
+# %% ../nbs/90_cli.ipynb #86ec6872
+import time
+from .figures import FIGURES, FIGURES_DIR, run_figures
+
+def _figures_args(p:argparse.ArgumentParser):
+    p.add_argument('name', help=f"a table with an ASM row, or 'all' ({', '.join(FIGURES)})")
+    p.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
+    p.add_argument('--seed', type=int, default=0, help="the seed of the runs shown (default: 0)")
+    p.add_argument('--row', default=None, help="the ASM row whose analyzer looks (default: the site's choice, else the table's only ASM row)")
+    p.add_argument('--compare', nargs='*', default=None, metavar='ROW',
+                   help="rows whose predictions it looks at (default: the site's choice, else the rows that train the same network "
+                        "without an analyzer; --compare alone: none)")
+    p.add_argument('--store', default=DEFAULT_STORE, help=f"the results database (default: {DEFAULT_STORE})")
+    p.add_argument('--out', default=FIGURES_DIR, help=f"where the curated notebook goes (default: {FIGURES_DIR})")
+    p.add_argument('--images', default=None, help="validation images shown in Figs. 3 and 4, by index (default: 0,1,2,3)")
+    p.add_argument('--k', type=int, default=None, help="Fig. 5: patches per filter (default: 6)")
+    p.add_argument('--filters', type=int, default=None, help="Fig. 5: filters per analyzer layer (default: 3)")
+    p.add_argument('--verbose', action='store_true', help="stream the notebook's output")
+
+@command("figures", "the paper's analyzer figures (Figs. 3-5) of a table's runs, through nbs/figures.ipynb, kept for the site", _figures_args)
+def figures(opts) -> int:
+    names = list(FIGURES) if opts.name == 'all' else [opts.name]
+    if opts.name == 'all':
+        if opts.row is not None or opts.compare is not None: raise ValueError("--row and --compare name rows of one table: leave them out with 'all'")
+        _need_store(opts.store)
+    params = {k: getattr(opts, k) for k in ('images', 'k', 'filters') if getattr(opts, k) is not None}
+    failed = 0
+    for name in names:
+        t0 = time.perf_counter()
+        try: path = run_figures(name, opts.scale, opts.seed, opts.row, opts.compare, opts.store, opts.out, log_output=opts.verbose, **params)
+        except FileNotFoundError as e:
+            if len(names) == 1: raise
+            print(f"asm-wb figures: skipped {name}: {e}", file=sys.stderr); failed += 1; continue
+        except RuntimeError as e:
+            print(f"asm-wb figures: {name} failed: {e}", file=sys.stderr); failed += 1; continue
+        print(f"{name} at scale {opts.scale}, seed {opts.seed}: {path} ({time.perf_counter() - t0:.0f} s)")
+    return 1 if failed else 0
