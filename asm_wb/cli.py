@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse, os, platform, sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -133,9 +134,9 @@ DEFAULT_STORE = 'reports/results.sqlite'
 def _tables_args(p:argparse.ArgumentParser):
     sub = p.add_subparsers(dest='action', required=True, metavar='ACTION')
     sub.add_parser('list', help="the tables, their rows, datasets and where they are in the paper")
-    names = f"a table ({', '.join(TABLES)}) or 'all'"
-    r = sub.add_parser('run', help="run a table's (row, seed) runs through nbs/train.ipynb; finished runs are skipped")
-    r.add_argument('name', help=names)
+    names = f"tables ({', '.join(TABLES)}), or 'all'"
+    r = sub.add_parser('run', help="run tables' (row, seed) runs through nbs/train.ipynb, in one pool of workers, table after table; finished runs are skipped")
+    r.add_argument('name', nargs='+', help=names)
     r.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     r.add_argument('--seeds', type=int, default=1, help="seeds 0..K-1 per row (default: 1)")
     r.add_argument('--workers', type=int, default=1, help="runs at once, each a papermill process with cores/W threads (default: 1)")
@@ -147,11 +148,14 @@ def _tables_args(p:argparse.ArgumentParser):
     r.add_argument('--keep-notebooks', default='first-seed', help=f"executed notebooks kept beside the store: {', '.join(KEEP_NOTEBOOKS)} (default: first-seed)")
     r.add_argument('--verbose', action='store_true', help="stream each notebook's output")
     s = sub.add_parser('show', help="print a table from the store, ours beside the paper")
-    s.add_argument('name', help=names)
+    s.add_argument('name', nargs='+', help=names)
     s.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     s.add_argument('--store', default=DEFAULT_STORE, help=f"the results database (default: {DEFAULT_STORE})")
 
-def _table_names(name:str) -> list[str]: return list(TABLES) if name == 'all' else [get_table(name).name]
+def _table_names(names:str|Sequence[str]) -> list[str]:
+    "The tables named (in order, each once); 'all' is every table."
+    out = [t for n in ([names] if isinstance(names, str) else names) for t in (TABLES if n == 'all' else [get_table(n).name])]
+    return list(dict.fromkeys(out))
 
 def _need_store(path:str) -> str:
     if not Path(path).is_file(): raise FileNotFoundError(f"no results store at {path}: run a table first (asm-wb tables run NAME --store {path})")
@@ -169,11 +173,10 @@ def tables(opts) -> int:
         return 0
     failed, names = 0, _table_names(opts.name)
     for name in names: plan(name, opts.scale, opts.seeds, opts.runs, opts.dataset, opts.data_root, opts.shard)   # every table's data is there
-    for name in names:
-        counts = run_table(name, opts.scale, opts.seeds, opts.workers, opts.runs, opts.store, keep=opts.keep_notebooks,
-                           dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose)
-        failed += counts['failed']
-        print("\n" + format_table(summarize(opts.store, name, opts.scale)) + "\n")
+    counts = run_table(names, opts.scale, opts.seeds, opts.workers, opts.runs, opts.store, keep=opts.keep_notebooks,
+                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose)
+    failed += counts['failed']
+    for name in names: print("\n" + format_table(summarize(opts.store, name, opts.scale)) + "\n")
     if failed: print(f"asm-wb tables: {failed} run(s) failed; their errors are in the store (asm-wb tables show, or the site)", file=sys.stderr)
     return 1 if failed else 0
 

@@ -178,7 +178,10 @@ def compute_html(summary:dict) -> str:
         rows.append((r['name'], len(ts), mins, sum(ms) / len(ms) if ms else None))
     if not rows: return ''
     total = sum(n * m for _, n, m, _ in rows)
-    out = ["<table class='asm-results'><tr><th class='name'>row</th><th>finished runs</th><th>min per run</th><th>ms per step</th></tr>"]
+    done = [m for r in summary['rows'] for m in r['members'] if m['status'] == 'done' and m.get('started') and m.get('finished')]
+    span = (f"<p>Elapsed from the first run's start to the last one's end: {(max(m['finished'] for m in done) - min(m['started'] for m in done)) / 60:.0f} min "
+            "(runs side by side, and runs shared with other tables or trained in other sessions, make this differ from the total).</p>") if done else ''
+    out = [span + "<table class='asm-results'><tr><th class='name'>row</th><th>finished runs</th><th>min per run</th><th>ms per step</th></tr>"]
     out += [f"<tr><td class='name'>{esc(n)}</td><td>{k}</td><td>{m:.1f}</td><td>{'—' if s is None else f'{s:.0f}'}</td></tr>" for n, k, m, s in rows]
     return "\n".join(out) + f"<tr><td class='name'>all</td><td>{sum(k for _, k, _, _ in rows)}</td><td>{total:.0f} in total</td><td></td></tr></table>"
 

@@ -472,7 +472,7 @@ def execute_job(job:Job, store_path:str|os.PathLike, notebooks_dir:str|os.PathLi
         except Exception as e:
             status, error = 'failed', _error_text(e)
             store.fail(job.key, error)
-    return dict(key=job.key, row=job.row, seed=job.seed, status=status, error=error, seconds=time.perf_counter() - t0)
+    return dict(key=job.key, table=job.table, row=job.row, seed=job.seed, status=status, error=error, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/06_tables.ipynb #bfc3d693
 def _finished_on_disk(job:Job) -> dict|None:
@@ -485,19 +485,21 @@ def _finished_on_disk(job:Job) -> dict|None:
     same = all(result['params'].get(k) == v for k, v in job.params.items() if k not in KEY_EXCLUDED)
     return result if same else None
 
-def run_table(spec:TableSpec|str, scale:str='smoke', seeds:int|Sequence[int]=1, workers:int=1,
+def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence[int]=1, workers:int=1,
               runs_root:str|os.PathLike='runs/tables', store:str|os.PathLike='reports/results.sqlite',
               notebooks_dir:str|os.PathLike|None='auto', keep:str='first-seed', dataset:str|None=None,
               data_root:str|None=None, shard:str|None=None, log:Callable[[str], None]|None=print,
               log_output:bool=False) -> dict:
-    "Run every (row, seed) of `spec` at `scale` that is not finished yet; returns {'done', 'skipped', 'failed', ...} counts."
+    """Run every (row, seed) of `spec` at `scale` that is not finished yet; returns {'done', 'skipped', 'failed', ...} counts.
+    `spec` may be several tables: their runs share one pool of workers, table after table, and a run two tables share
+    is trained once."""
     check_number('workers', workers, lo=1, integer=True)
     check_param('keep', keep, KEEP_NOTEBOOKS)
     log = log or (lambda s: None)
-    spec = get_table(spec) if isinstance(spec, str) else spec
-    jobs = plan(spec, scale, seeds, runs_root, dataset, data_root, shard)
+    specs = [get_table(s) if isinstance(s, str) else s for s in ([spec] if isinstance(spec, (str, TableSpec)) else spec)]
+    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, shard)]
     nb_dir = Path(store).parent / 'notebooks' if notebooks_dir == 'auto' else notebooks_dir
-    code, counts, todo = code_version(), dict(planned=len(jobs), skipped=0, done=0, failed=0, interrupted=0), []
+    code, counts, todo = code_version(), dict(planned=len(jobs), skipped=0, shared=0, done=0, failed=0, interrupted=0), []
     with ResultStore(store) as st:
         for job in jobs:
             st.add_member(job.table, job.scale, job.row, job.seed, job.key, job.params, job.position)
@@ -506,15 +508,17 @@ def run_table(spec:TableSpec|str, scale:str='smoke', seeds:int|Sequence[int]=1, 
             if (result := _finished_on_disk(job)) is not None:
                 st.finish(job.key, result, notebook=keep_notebook(job.run_dir, job.key, job.seed, nb_dir, keep))
                 counts['skipped'] += 1; continue
+            if any(t.key == job.key for t in todo): counts['shared'] += 1; continue   # another table's job trains it
             todo.append(job)
-    log(f"{spec.name} at scale {scale}: {len(jobs)} runs, {counts['skipped']} finished already, {len(todo)} to run "
-        f"with {min(workers, max(len(todo), 1))} worker(s); store {store}")
+    log(f"{', '.join(s.name for s in specs)} at scale {scale}: {len(jobs)} runs, {counts['skipped']} finished already, "
+        + (f"{counts['shared']} shared with another table, " if counts['shared'] else "")
+        + f"{len(todo)} to run with {min(workers, max(len(todo), 1))} worker(s); store {store}")
     threads = max(1, (os.cpu_count() or 1) // workers)
     args = dict(store_path=str(store), notebooks_dir=None if nb_dir is None else str(nb_dir), keep=keep, code=code,
                 threads=threads if workers > 1 else None, log_output=log_output)
     def report(i, r):
         counts[r['status']] += 1
-        log(f"[{i}/{len(todo)}] {r['row']} seed {r['seed']}: {r['status']} in {r['seconds']:.0f} s"
+        log(f"[{i}/{len(todo)}] {r['table'] + ' ' if len(specs) > 1 else ''}{r['row']} seed {r['seed']}: {r['status']} in {r['seconds']:.0f} s"
             + (f" ({r['error']})" if r['error'] else ""))
     if workers == 1 or len(todo) <= 1:
         for i, job in enumerate(todo, 1): report(i, execute_job(job, **args))

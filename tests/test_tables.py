@@ -82,6 +82,20 @@ def test_an_interrupted_table_resumes_unfinished_runs(tmp_path):
     assert r.returncode == 0 and "3 runs, 0 finished already, 3 to run" in r.stdout, r.stdout + r.stderr
 
 
+def test_tables_asked_together_share_one_pool_and_their_common_runs(tmp_path):
+    "fig9_instance's rows are table3's runs: asked for together, each run trains once and both tables have it."
+    env, store, runs = _env(tmp_path), tmp_path / "r.sqlite", tmp_path / "runs"
+    r = _asm_wb("tables", "run", "fig9_instance", SMOKE_TABLE, "--scale", "smoke", "--workers", "2", "--store", str(store),
+                "--runs", str(runs), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "fig9_instance, table3 at scale smoke: 6 runs, 0 finished already, 3 shared with another table, 3 to run with 2 worker(s)" in r.stdout, r.stdout
+    assert "fig9_instance IID seed 0: done" in r.stdout and "fig9_instance: Instance-wise depth" in r.stdout and "table3: Monocular depth" in r.stdout
+    with ResultStore(store) as st:
+        for table in ("fig9_instance", SMOKE_TABLE):
+            assert [(m["row_name"], m["status"]) for m in st.members(table, "smoke")] == [("IID", "done"), ("cGAN", "done"), ("ASM", "done")]
+    assert len(list(runs.iterdir())) == 3
+
+
 def test_a_failing_run_is_recorded_and_the_others_still_run(tmp_path, monkeypatch):
     monkeypatch.setenv("ASM_WB_CACHE", str(tmp_path / "cache"))
     empty = tmp_path / "horse_without_files"; empty.mkdir()
