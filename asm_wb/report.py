@@ -183,7 +183,7 @@ def compute_html(summary:dict) -> str:
             "(runs side by side, and runs shared with other tables or trained in other sessions, make this differ from the total).</p>") if done else ''
     out = [span + "<table class='asm-results'><tr><th class='name'>row</th><th>finished runs</th><th>min per run</th><th>ms per step</th></tr>"]
     out += [f"<tr><td class='name'>{esc(n)}</td><td>{k}</td><td>{m:.1f}</td><td>{'—' if s is None else f'{s:.0f}'}</td></tr>" for n, k, m, s in rows]
-    return "\n".join(out) + f"<tr><td class='name'>all</td><td>{sum(k for _, k, _, _ in rows)}</td><td>{total:.0f} in total</td><td></td></tr></table>"
+    return "\n".join(out) + f"<tr><td class='name'>all</td><td>{sum(k for _, k, _, _ in rows)}</td><td>{total:.0f} min in total</td><td></td></tr></table>"
 
 # %% ../nbs/06a_report.ipynb #e1e28a4c
 class SiteExporter:
@@ -223,7 +223,9 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
     cells = [md_cell(f"# {spec.name}: {spec.title}\n\n{spec.source}. Data: {', '.join(summary['datasets']) or spec.dataset}; "
                      f"scale `{summary['scale']}`; seeds {', '.join(map(str, summary['seeds']))}. Ours: mean ± std over seeds "
                      "(sample std); the paper's numbers beside them.")]
-    if spec.stand_in and spec.dataset in summary['datasets']: cells.append(md_cell(f"> **Stand-in data.** {spec.stand_in}"))
+    if spec.stand_in and spec.dataset in summary['datasets']:
+        cells.append(md_cell(f"> **Stand-in data.** {spec.stand_in} Our absolute numbers are therefore not comparable with the "
+                             "paper's: compare how the rows differ."))
     if (text := _read(sources / 'pages' / f"{spec.name}.md")): cells.append(md_cell(text))
     cells.append(html_cell(results_table_html(summary, run_href)))
     cells += [html_cell(figure_html(f)) for f in results_figures(summary)]

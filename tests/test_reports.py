@@ -1,0 +1,57 @@
+"""What is committed in reports/ (the results store, the kept notebooks, the analyzer figures and the pages) builds with
+`asm-wb report` into the results site, and its pages work offline in headless Chromium."""
+import shutil
+import sqlite3
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from test_tables import _asm_wb, _check_page, _env, _open_offline
+
+REPORTS = ROOT / "reports"
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory):
+    "A copy of reports/ (the build must not touch the checkout) and the site `asm-wb report` builds from it."
+    if not (REPORTS / "results.sqlite").is_file(): pytest.skip("no results are committed in reports/ yet")
+    tmp = tmp_path_factory.mktemp("committed")
+    src, out = tmp / "reports", tmp / "site"
+    shutil.copytree(REPORTS, src, ignore=shutil.ignore_patterns("_site"))
+    r = _asm_wb("report", "--reports", str(src), "--out", str(out), env=_env(tmp))
+    assert r.returncode == 0, r.stdout + r.stderr
+    with sqlite3.connect(src / "results.sqlite") as db:
+        tables = db.execute("SELECT DISTINCT table_name, scale FROM members").fetchall()
+    return dict(src=src, site=out, tables=tables, figures=sorted(p.stem for p in (src / "figures").glob("*.ipynb")))
+
+
+def test_every_table_and_figure_in_reports_has_its_page(committed):
+    site = committed["site"]
+    index = (site / "index.html").read_text()
+    for table, scale in committed["tables"]:
+        page = site / "tables" / f"{table}-{scale}.html"
+        assert page.is_file() and f'href="tables/{table}-{scale}.html"' in index, (table, scale)
+        assert (REPORTS / "pages" / f"{table}.md").is_file(), f"reports/pages/{table}.md: every table needs its explanation"
+    for stem in committed["figures"]:
+        assert (site / "figures" / f"{stem}.html").is_file() and f'href="figures/{stem}.html"' in index, stem
+        meta = nbformat.read(committed["src"] / "figures" / f"{stem}.ipynb", as_version=4).metadata["asm_wb"]
+        table_page = (site / "tables" / f"{meta['table']}-{meta['scale']}.html").read_text()
+        assert f'href="../figures/{stem}.html"' in table_page, f"the page of {meta['table']} links its figures {stem}"
+
+
+def test_committed_pages_render_offline(browser, committed):
+    site = committed["site"]
+    page, failed, remote = _open_offline(browser, (site / "index.html").as_uri())
+    _check_page(page, failed, remote, min_figures=0)
+    page.context.close()
+    for table, scale in committed["tables"][:3]:   # a few table pages: results bars and per-class bars
+        page, failed, remote = _open_offline(browser, (site / "tables" / f"{table}-{scale}.html").as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=30_000)
+        _check_page(page, failed, remote, min_figures=1)
+        page.context.close()
+    for stem in committed["figures"]:                 # every analyzer-figures page: reconstructions, loss maps, patches
+        page, failed, remote = _open_offline(browser, (site / "figures" / f"{stem}.html").as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5", timeout=60_000)
+        _check_page(page, failed, remote, min_figures=5)
+        page.context.close()
