@@ -93,20 +93,23 @@ def moving_average(y:Sequence[float], window:int) -> np.ndarray:
     i = np.arange(1, len(y) + 1); lo = np.maximum(i - window, 0)
     with np.errstate(invalid='ignore', divide='ignore'): return (c[i] - c[lo]) / (k[i] - k[lo])
 
-def loss_curves(history:Mapping[str, Sequence[float]], title:str='training losses', window:int|None=None) -> go.Figure:
+def loss_curves(history:Mapping[str, Sequence[float]], title:str='training losses', window:int|None=None,
+                max_points:int=500) -> go.Figure:
     "The loss terms of a run's history against the step: predictor (S/...) and adversary (A/..., D/...) panels."
     steps = list(history['step'])
     window = window or max(1, len(steps) // 50)
+    k = -(-len(steps) // max_points)                   # draw every k-th point: at most max_points per curve
+    steps = steps[::k]
     groups = [('predictor', [k for k in history if k.startswith('S/')]), ('adversary', [k for k in history if k[:2] in ('A/', 'D/')])]
     groups = [(n, ks) for n, ks in groups if ks]
     fig = make_subplots(rows=1, cols=len(groups), subplot_titles=[n for n, _ in groups], horizontal_spacing=0.08)
     colours = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f']
     for col, (_, keys) in enumerate(groups, 1):
-        for j, k in enumerate(keys):
+        for j, key in enumerate(keys):
             c = colours[j % len(colours)]
-            fig.add_scatter(x=steps, y=[None if v is None or not math.isfinite(v) else v for v in history[k]], mode='lines',
+            fig.add_scatter(x=steps, y=[None if v is None or not math.isfinite(v) else v for v in history[key][::k]], mode='lines',
                             line=dict(color=c, width=1), opacity=0.25, showlegend=False, hoverinfo='skip', row=1, col=col)
-            fig.add_scatter(x=steps, y=moving_average(history[k], window), mode='lines', name=k, line=dict(color=c, width=2), row=1, col=col)
+            fig.add_scatter(x=steps, y=moving_average(history[key], window)[::k], mode='lines', name=key, line=dict(color=c, width=2), row=1, col=col)
         fig.update_xaxes(title_text='step', row=1, col=col)
     fig.update_layout(title=title, height=360, margin=dict(l=40, r=20, t=60, b=40), template='plotly_white')
     return fig
