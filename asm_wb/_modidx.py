@@ -760,6 +760,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.tables.keep_notebook': ('tables.html#keep_notebook', 'asm_wb/tables.py'),
                                'asm_wb.tables.parse_shard': ('tables.html#parse_shard', 'asm_wb/tables.py'),
                                'asm_wb.tables.plan': ('tables.html#plan', 'asm_wb/tables.py'),
+                               'asm_wb.tables.plan_tables': ('tables.html#plan_tables', 'asm_wb/tables.py'),
                                'asm_wb.tables.record_run': ('tables.html#record_run', 'asm_wb/tables.py'),
                                'asm_wb.tables.register_table': ('tables.html#register_table', 'asm_wb/tables.py'),
                                'asm_wb.tables.resolve_data_root': ('tables.html#resolve_data_root', 'asm_wb/tables.py'),

@@ -135,7 +135,7 @@ def _tables_args(p:argparse.ArgumentParser):
     sub = p.add_subparsers(dest='action', required=True, metavar='ACTION')
     sub.add_parser('list', help="the tables, their rows, datasets and where they are in the paper")
     names = f"tables ({', '.join(TABLES)}), or 'all'"
-    r = sub.add_parser('run', help="run tables' (row, seed) runs through nbs/train.ipynb, in one pool of workers, table after table; finished runs are skipped")
+    r = sub.add_parser('run', help="run tables' (row, seed) runs through nbs/train.ipynb, in one pool of workers, seed by seed across the tables; finished runs are skipped")
     r.add_argument('name', nargs='+', help=names)
     r.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     r.add_argument('--seeds', type=int, default=1, help="seeds 0..K-1 per row (default: 1)")

@@ -24,10 +24,10 @@ from .viz import PLOTLY_MARKER
 __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', 'DEPTH_COLUMNS', 'NORMAL_COLUMNS', 'TABLES',
            'KEY_EXCLUDED', 'SCHEMA', 'STATUSES', 'KEEP_NOTEBOOKS', 'COMPARED_LOSSES', 'BASELINE_LOSSES', 'ALPHA',
            'Column', 'Row', 'TableSpec', 'resolve_data_root', 'register_table', 'get_table', 'run_key', 'run_name',
-           'code_version', 'ResultStore', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'keep_notebook',
-           'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell', 'format_paper',
-           'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons', 'format_delta', 'format_comparison',
-           'format_table', 'format_comparisons']
+           'code_version', 'ResultStore', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'plan_tables',
+           'keep_notebook', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell',
+           'format_paper', 'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons', 'format_delta',
+           'format_comparison', 'format_table', 'format_comparisons']
 
 # %% ../nbs/06_tables.ipynb #7d147dbd
 @dataclass(frozen=True)
@@ -443,6 +443,12 @@ def plan(spec:TableSpec|str, scale:str, seeds:int|Sequence[int]=1, runs_root:str
             jobs.append(Job(spec.name, scale, row.name, seed, pos, key, p, str(Path(runs_root) / run_name(p, key))))
     return jobs[i::n]
 
+def plan_tables(specs:Sequence[TableSpec|str], scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
+                dataset:str|None=None, data_root:str|None=None, shard:str|None=None) -> list[Job]:
+    "The runs of several tables, seed by seed across them: every table's first seed before any table's second."
+    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, shard)]
+    return sorted(jobs, key=lambda j: j.seed)   # stable: table order, then row order, within a seed
+
 # %% ../nbs/06_tables.ipynb #a5249841
 KEEP_NOTEBOOKS = ('first-seed', 'all', 'none')
 
@@ -491,13 +497,13 @@ def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence
               data_root:str|None=None, shard:str|None=None, log:Callable[[str], None]|None=print,
               log_output:bool=False) -> dict:
     """Run every (row, seed) of `spec` at `scale` that is not finished yet; returns {'done', 'skipped', 'failed', ...} counts.
-    `spec` may be several tables: their runs share one pool of workers, table after table, and a run two tables share
-    is trained once."""
+    `spec` may be several tables: their runs share one pool of workers, seed by seed across the tables (`plan_tables`),
+    and a run two tables share is trained once."""
     check_number('workers', workers, lo=1, integer=True)
     check_param('keep', keep, KEEP_NOTEBOOKS)
     log = log or (lambda s: None)
     specs = [get_table(s) if isinstance(s, str) else s for s in ([spec] if isinstance(spec, (str, TableSpec)) else spec)]
-    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, shard)]
+    jobs = plan_tables(specs, scale, seeds, runs_root, dataset, data_root, shard)
     nb_dir = Path(store).parent / 'notebooks' if notebooks_dir == 'auto' else notebooks_dir
     code, counts, todo = code_version(), dict(planned=len(jobs), skipped=0, shared=0, done=0, failed=0, interrupted=0), []
     with ResultStore(store) as st:
