@@ -431,7 +431,8 @@ def parse_shard(shard:str|None) -> tuple[int, int]:
 
 def plan(spec:TableSpec|str, scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
          dataset:str|None=None, data_root:str|None=None, shard:str|None=None) -> list[Job]:
-    "The runs of `spec` at `scale` for `seeds` (a count, or the seeds themselves), this shard's share, seed by seed:\n    every row's first seed comes before any row's second, so a table cut short still has every row."
+    """The runs of `spec` at `scale` for `seeds` (a count, or the seeds themselves), this shard's share, seed by seed:
+    every row's first seed comes before any row's second, so a table cut short still has every row."""
     spec = get_table(spec) if isinstance(spec, str) else spec
     if isinstance(seeds, int): check_number('seeds', seeds, lo=1, integer=True); seeds = range(seeds)
     i, n = parse_shard(shard)
@@ -572,7 +573,8 @@ def summarize(store:ResultStore|str|os.PathLike, spec:TableSpec|str, scale:str) 
     try: members = st.members(spec.name, scale)
     finally:
         if st is not store: st.close()
-    metric_keys = list(dict.fromkeys(k for m in members if m['status'] == 'done' for k in (m['metrics'] or {})))
+    # metric keys with a value in some finished run (a per-class key that no run scores, e.g. a class without instances, is left out)
+    metric_keys = list(dict.fromkeys(k for m in members if m['status'] == 'done' for k, v in (m['metrics'] or {}).items() if v is not None))
     columns = [(c, k, label) for c in spec.columns for k, label in c.expand(metric_keys)]
     rows = []
     for row in spec.rows:
