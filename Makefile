@@ -36,8 +36,9 @@ run: $(STAMP)  ## the main job: train the embedded default with IID and with ASM
 
 SEEDS   ?= 3
 WORKERS ?= 1
-tables: $(STAMP)  ## regenerate every table of the paper at CPU scale (SEEDS=3, WORKERS=1; hours; finished runs are skipped), then the site
+tables: $(STAMP)  ## regenerate every table of the paper at CPU scale (SEEDS=3, WORKERS=1; hours; finished runs are skipped), the analyzer figures, then the site
 	$(BIN)/asm-wb tables run all --scale cpu --seeds $(SEEDS) --workers $(WORKERS)
+	$(BIN)/asm-wb figures all --scale cpu
 	$(BIN)/asm-wb report
 
 report: $(STAMP)  ## render reports/ into the static site reports/_site (works offline)
