@@ -140,10 +140,11 @@ def verdict_counts(cmp:Sequence) -> str:
     cmp = [c for c in cmp if c.verdict != 'not run']
     n = lambda f: sum(1 for c in cmp if f(c))
     tested = [c for c in cmp if '1 seed' not in c.verdict]
-    s = (f"Of {len(cmp)} comparisons, ASM is better in {n(lambda c: c.verdict == 'better')}, worse in "
+    s = (f"Of {len(cmp)} comparison{'' if len(cmp) == 1 else 's'}, ASM is better in {n(lambda c: c.verdict == 'better')}, worse in "
          f"{n(lambda c: c.verdict == 'worse')} and not clearly different in {n(lambda c: c.verdict == 'no clear difference')} "
          f"(Welch's t-test over seeds, p < {ALPHA})")
-    s += f"; {len(cmp) - len(tested)} have one seed on a side and are not tested." if len(cmp) > len(tested) else "."
+    k = len(cmp) - len(tested)
+    s += (f"; {k} {'has' if k == 1 else 'have'} one seed on a side and {'is' if k == 1 else 'are'} not tested." if k else ".")
     paper = [c for c in cmp if c.agrees != '—']
     if paper:
         s += (f" Where the paper gives both numbers ({len(paper)}), ours agrees with its direction in "
@@ -300,6 +301,8 @@ def build_site(reports:str|os.PathLike='reports', out:str|os.PathLike|None=None,
             ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale)), out / page, '../', f"{name} ({scale})")
             index += [md_cell(f"## [{name}]({page}) · scale `{scale}`\n\n{spec.title}. {spec.source}; data: {', '.join(s['datasets'])}."),
                       html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]
+            if (cmp := [c for c in comparisons(s) if c.verdict != 'not run']):
+                index.append(html_cell(f"<p class='asm-note'>ASM against its baselines: {esc(verdict_counts(cmp))}</p>"))
     if figs:
         index.append(md_cell("## Analyzer figures\n\nReconstructions, per-layer ASM loss maps and top-k patches (Figs. 3-5 of the "
                              "paper) of trained runs:\n\n" + "\n".join(f"- [{stem}](figures/{stem}.html)" for stem in figs)))
