@@ -14,8 +14,9 @@ import torch
 import asm_wb
 from .analysis import ANALYSIS_DIR, RUN_FILES, Run, asm_loss_maps, split_size
 from .core import atomic_write, check_names, check_number, check_param, read_json
-from .tables import SCALES, TableSpec, ResultStore, code_version, curate_notebook, get_table
-from .train import DEFAULTS, run_training
+from .tables import (COMPARED_LOSSES, SCALES, TableSpec, ResultStore, code_version, comparison_pairs, curate_notebook,
+                           get_table, row_param)
+from .train import run_training
 
 # %% auto #0
 __all__ = ['ASM_LOSSES', 'FIGURES', 'TINY_RUN', 'FIGURE_PARAMS', 'DATA_PARAMS', 'HEADLINE', 'FIGURES_DIR', 'FIGURES_NOTEBOOK',
@@ -25,7 +26,7 @@ __all__ = ['ASM_LOSSES', 'FIGURES', 'TINY_RUN', 'FIGURE_PARAMS', 'DATA_PARAMS', 
            'markdown_table', 'runs_markdown', 'distance_markdown', 'figures_notebook', 'figures_title', 'run_figures']
 
 # %% ../nbs/06b_figures.ipynb #9c064386
-ASM_LOSSES = ('asm', 'iid+asm')   # the losses that train a structure analyzer
+ASM_LOSSES = COMPARED_LOSSES   # the losses that train a structure analyzer
 
 FIGURES = {  # table -> the ASM row whose analyzer looks, and the rows whose predictions it looks at
     'table1_horse': dict(row='ASM Conv1-2', compare=('IID',)),        # the paper's Figs. 3-5 are of the horses
@@ -34,9 +35,7 @@ FIGURES = {  # table -> the ASM row whose analyzer looks, and the rows whose pre
 
 def row_loss(spec:TableSpec, row:str) -> str:
     "The training loss of `row` of `spec`."
-    return spec.row(row).params.get('loss', spec.base.get('loss', DEFAULTS['loss']))
-
-def _row_arch(spec:TableSpec, row:str) -> str: return spec.row(row).params.get('arch', spec.base.get('arch', DEFAULTS['arch']))
+    return row_param(spec, spec.row(row), 'loss')
 
 def asm_rows(spec:TableSpec) -> list[str]:
     "The rows of `spec` that train a structure analyzer."
@@ -63,7 +62,7 @@ def figure_rows(table:TableSpec|str,                # a table of asm_wb.tables.T
                          f"choose an ASM row: {', '.join(map(repr, asm))}")
     if compare is None:
         compare = fig['compare'] if fig.get('row') == row else \
-            [n for n in names if row_loss(spec, n) not in ASM_LOSSES and _row_arch(spec, n) == _row_arch(spec, row)]
+            [b for a, b in comparison_pairs(spec) if a == row]
     compare = tuple(compare)
     for c in compare: check_param('compare', c, [n for n in names if n != row])
     if len(set(compare)) < len(compare): raise ValueError(f"invalid value {list(compare)!r} for parameter 'compare': a row appears twice")

@@ -26,8 +26,8 @@ __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', '
            'Column', 'Row', 'TableSpec', 'resolve_data_root', 'register_table', 'get_table', 'run_key', 'run_name',
            'code_version', 'ResultStore', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'plan_tables',
            'keep_notebook', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell',
-           'format_paper', 'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons', 'format_delta',
-           'format_comparison', 'format_table', 'format_comparisons']
+           'format_paper', 'row_param', 'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons',
+           'format_delta', 'format_comparison', 'format_table', 'format_comparisons']
 
 # %% ../nbs/06_tables.ipynb #7d147dbd
 @dataclass(frozen=True)
@@ -603,15 +603,16 @@ def format_paper(v:float|None, column:Column) -> str: return '—' if v is None 
 COMPARED_LOSSES, BASELINE_LOSSES = ('asm', 'iid+asm'), ('iid', 'gan', 'cgan')
 ALPHA = 0.05   # the significance level of the verdicts
 
-def _row_param(spec:TableSpec, row:Row, name:str):
+def row_param(spec:TableSpec, row:Row, name:str):
+    "The train.ipynb parameter `name` of `row`: the row's, else the table's base, else the default."
     return row.params.get(name, spec.base.get(name, DEFAULTS[name]))
 
 def comparison_pairs(spec:TableSpec|str) -> list[tuple[str, str]]:
     "(ASM row, baseline row): each row trained with ASM against each IID/GAN/cGAN row of the same network."
     spec = get_table(spec) if isinstance(spec, str) else spec
-    asm = [r for r in spec.rows if _row_param(spec, r, 'loss') in COMPARED_LOSSES]
-    base = [r for r in spec.rows if _row_param(spec, r, 'loss') in BASELINE_LOSSES]
-    return [(a.name, b.name) for a in asm for b in base if _row_param(spec, a, 'arch') == _row_param(spec, b, 'arch')]
+    asm = [r for r in spec.rows if row_param(spec, r, 'loss') in COMPARED_LOSSES]
+    base = [r for r in spec.rows if row_param(spec, r, 'loss') in BASELINE_LOSSES]
+    return [(a.name, b.name) for a in asm for b in base if row_param(spec, a, 'arch') == row_param(spec, b, 'arch')]
 
 @dataclass(frozen=True)
 class Comparison:
