@@ -1,21 +1,16 @@
 """Integration test of `asm-wb figures`, where a notebook cell is the wrong place: a `smoke` table through papermill,
 then its analyzer figures (nbs/figures.ipynb through papermill), kept curated beside the store with the runs' keys."""
 import os
-import subprocess
 from pathlib import Path
 
 import nbformat
 
-from conftest import BIN, ROOT
+from test_tables import _asm_wb
 from asm_wb.figures import FIGURES
 from asm_wb.tables import ResultStore
 from asm_wb.viz import PLOTLY_MARKER
 
 TABLE = 'table3'   # procedural rooms: needs no data; ASM against IID and cGAN
-
-
-def _asm_wb(*args, env, timeout=600):
-    return subprocess.run([str(BIN / "asm-wb"), *map(str, args)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout)
 
 
 def test_figures_of_a_smoke_table(tmp_path):
