@@ -699,6 +699,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.report._kv_table': ('report.html#_kv_table', 'asm_wb/report.py'),
                                'asm_wb.report._read': ('report.html#_read', 'asm_wb/report.py'),
                                'asm_wb.report.build_site': ('report.html#build_site', 'asm_wb/report.py'),
+                               'asm_wb.report.busy_seconds': ('report.html#busy_seconds', 'asm_wb/report.py'),
                                'asm_wb.report.comparisons_html': ('report.html#comparisons_html', 'asm_wb/report.py'),
                                'asm_wb.report.compute_html': ('report.html#compute_html', 'asm_wb/report.py'),
                                'asm_wb.report.esc': ('report.html#esc', 'asm_wb/report.py'),

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import html, json, os, shutil, tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import nbformat
@@ -22,8 +22,8 @@ from .train import DEFAULTS
 
 # %% auto #0
 __all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'OURS', 'PAPER', 'esc', 'md_cell', 'html_cell', 'results_table_html',
-           'results_figures', 'verdict_counts', 'comparisons_html', 'compute_html', 'SiteExporter', 'table_page',
-           'figures_page', 'run_page', 'build_site']
+           'results_figures', 'verdict_counts', 'comparisons_html', 'busy_seconds', 'compute_html', 'SiteExporter',
+           'table_page', 'figures_page', 'run_page', 'build_site']
 
 # %% ../nbs/06a_report.ipynb #e159c16c
 SITE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -168,6 +168,14 @@ def comparisons_html(summary:dict) -> str:
                    f"<td class='name'>{esc(c.agrees)}</td></tr>")
     return "\n".join(out) + "</table>"
 
+def busy_seconds(intervals:Iterable[tuple[float, float]]) -> float:
+    "Length of the union of (start, end) intervals: the wall time during which at least one of them was running."
+    total, end = 0.0, None
+    for s, e in sorted(intervals):
+        if end is None or s > end: total, end = total + e - s, e
+        elif e > end: total, end = total + e - end, e
+    return total
+
 def compute_html(summary:dict) -> str:
     "Per row: finished runs, mean minutes per run and ms per training step (from the runs' timings); '' before any finished."
     rows = []
@@ -180,8 +188,9 @@ def compute_html(summary:dict) -> str:
     if not rows: return ''
     total = sum(n * m for _, n, m, _ in rows)
     done = [m for r in summary['rows'] for m in r['members'] if m['status'] == 'done' and m.get('started') and m.get('finished')]
-    span = (f"<p>Elapsed from the first run's start to the last one's end: {(max(m['finished'] for m in done) - min(m['started'] for m in done)) / 60:.0f} min "
-            "(runs side by side, and runs shared with other tables or trained in other sessions, make this differ from the total).</p>") if done else ''
+    span = (f"<p>Wall time while at least one of its runs was training: {busy_seconds((m['started'], m['finished']) for m in done) / 60:.0f} min; "
+            f"from the first run's start to the last one's end: {(max(m['finished'] for m in done) - min(m['started'] for m in done)) / 60:.0f} min. "
+            "Runs side by side, runs shared with other tables and pauses between sessions make these differ from the total.</p>") if done else ''
     out = [span + "<table class='asm-results'><tr><th class='name'>row</th><th>finished runs</th><th>min per run</th><th>ms per step</th></tr>"]
     out += [f"<tr><td class='name'>{esc(n)}</td><td>{k}</td><td>{m:.1f}</td><td>{'—' if s is None else f'{s:.0f}'}</td></tr>" for n, k, m, s in rows]
     return "\n".join(out) + f"<tr><td class='name'>all</td><td>{sum(k for _, k, _, _ in rows)}</td><td>{total:.0f} min in total</td><td></td></tr></table>"
