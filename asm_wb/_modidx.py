@@ -722,6 +722,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.tables.ResultStore.__enter__': ('tables.html#resultstore.__enter__', 'asm_wb/tables.py'),
                                'asm_wb.tables.ResultStore.__exit__': ('tables.html#resultstore.__exit__', 'asm_wb/tables.py'),
                                'asm_wb.tables.ResultStore.__init__': ('tables.html#resultstore.__init__', 'asm_wb/tables.py'),
+                               'asm_wb.tables.ResultStore._retry_locked': ('tables.html#resultstore._retry_locked', 'asm_wb/tables.py'),
                                'asm_wb.tables.ResultStore._write': ('tables.html#resultstore._write', 'asm_wb/tables.py'),
                                'asm_wb.tables.ResultStore.close': ('tables.html#resultstore.close', 'asm_wb/tables.py'),
                                'asm_wb.tables.Row': ('tables.html#row', 'asm_wb/tables.py'),

@@ -320,10 +320,20 @@ class ResultStore:
         self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        self._retry_locked(lambda: self.db.execute("PRAGMA journal_mode = WAL"), timeout)
         self.db.execute("PRAGMA synchronous = NORMAL")
         with self._write() as db:
             for stmt in filter(str.strip, SCHEMA.split(';')): db.execute(stmt)
+
+    @staticmethod
+    def _retry_locked(f, timeout:float):
+        "Call `f` until it stops raising 'database is locked': switching a new database to WAL does not wait on the busy timeout."
+        deadline = time.monotonic() + timeout
+        while True:
+            try: return f()
+            except sqlite3.OperationalError as e:
+                if 'locked' not in str(e) or time.monotonic() > deadline: raise
+                time.sleep(0.02)
 
     @contextlib.contextmanager
     def _write(self):
