@@ -5,7 +5,7 @@
 # %% ../nbs/01a_procedural.ipynb #c76b35e8
 from __future__ import annotations
 
-import hashlib, math, os, tempfile, warnings, zipfile
+import hashlib, math, os, warnings, zipfile
 from collections.abc import Callable
 from pathlib import Path
 

@@ -13,7 +13,7 @@ import torch
 from scipy import ndimage, sparse
 from scipy.sparse.csgraph import maximum_flow
 
-from .core import IGNORE_INDEX, TASKS, check_number, check_param
+from .core import TASKS, check_number, check_param
 
 # %% auto #0
 __all__ = ['MIN_DEPTH', 'MAX_DEPTH', 'DELTA_POWERS', 'DEPTH_KEYS', 'NORMAL_THRESHOLDS', 'NORMAL_KEYS', 'Metric', 'nan_to_none',

@@ -5,7 +5,7 @@
 # %% ../nbs/02_models.ipynb #f51abc54
 from __future__ import annotations
 
-import copy, inspect, math, pickle, re
+import copy, inspect, pickle, re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -5,13 +5,11 @@
 # %% ../nbs/02b_discriminators.ipynb #9fdf94c2
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from .core import check_number, check_param
-from .models import create_model, register_model
+from .models import register_model
 
 # %% auto #0
 __all__ = ['GANDiscriminator', 'gan_disc', 'PatchGAN', 'patchgan']

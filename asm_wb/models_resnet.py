@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import check_number, check_param
-from .models import PredictionHead, conv_bn_relu, create_model, register_model, resize_to
+from .models import PredictionHead, conv_bn_relu, register_model, resize_to
 
 # %% auto #0
 __all__ = ['RESNETS', 'HEADS', 'BasicBlock', 'Bottleneck', 'ResNet', 'resnet18', 'resnet50', 'resnet101', 'ASPP',
