@@ -736,6 +736,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.tables._fail': ('tables.html#_fail', 'asm_wb/tables.py'),
                                'asm_wb.tables._finish': ('tables.html#_finish', 'asm_wb/tables.py'),
                                'asm_wb.tables._finished_on_disk': ('tables.html#_finished_on_disk', 'asm_wb/tables.py'),
+                               'asm_wb.tables._finite': ('tables.html#_finite', 'asm_wb/tables.py'),
                                'asm_wb.tables._json': ('tables.html#_json', 'asm_wb/tables.py'),
                                'asm_wb.tables._mean_std': ('tables.html#_mean_std', 'asm_wb/tables.py'),
                                'asm_wb.tables._members': ('tables.html#_members', 'asm_wb/tables.py'),

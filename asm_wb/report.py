@@ -109,13 +109,17 @@ def results_figures(summary:dict) -> list[go.Figure]:
         for i, (c, label) in enumerate(plain):
             r, col = i // ncols + 1, i % ncols + 1
             cells = [row['cells'][label] for row in rows]
-            fig.add_bar(x=names, y=[x.mean for x in cells], error_y=dict(type='data', array=[x.std or 0 for x in cells]),
-                        marker_color=OURS, name='ours (mean ± std)', showlegend=i == 0, legendgroup='ours', row=r, col=col)
+            fig.add_scatter(x=[n for n, x in zip(names, cells) for _ in x.values], y=[v for x in cells for v in x.values], mode='markers',
+                            marker=dict(size=6, color=OURS, opacity=0.45), name='ours, each seed', showlegend=i == 0,
+                            legendgroup='seeds', row=r, col=col)
+            fig.add_scatter(x=names, y=[x.mean for x in cells], error_y=dict(type='data', array=[x.std or 0 for x in cells]), mode='markers',
+                            marker=dict(size=11, color=OURS, symbol='line-ew-open', line=dict(width=3, color=OURS)),
+                            name='ours (mean ± std)', showlegend=i == 0, legendgroup='ours', row=r, col=col)
             if any(x.paper is not None for x in cells):
                 fig.add_scatter(x=names, y=[x.paper for x in cells], mode='markers', marker=dict(symbol='diamond', size=10, color=PAPER),
                                 name='paper', showlegend=not any(t.name == 'paper' for t in fig.data), legendgroup='paper', row=r, col=col)
         fig.update_layout(title=f"{spec.name}: ours beside the paper", template='plotly_white', height=330 * nrows + 80,
-                          margin=dict(l=40, r=20, t=80, b=40), barmode='group')
+                          margin=dict(l=40, r=20, t=80, b=40))
         figs.append(fig)
     for c in spec.columns:
         if '*' not in c.key: continue

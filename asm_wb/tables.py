@@ -570,9 +570,12 @@ def record_run(store:str|os.PathLike, table:str, scale:str, row:str, seed:int, r
 @dataclass
 class Cell:
     mean:float|None; std:float|None; n:int; paper:float|None
+    values:tuple=()   # the finished seeds' values, in the column's units (what mean, std and n summarise)
+
+def _finite(values:Sequence[float|None]) -> list[float]: return [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
 
 def _mean_std(values:Sequence[float]) -> tuple[float|None, float|None]:
-    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    vals = _finite(values)
     if not vals: return None, None
     return statistics.fmean(vals), (statistics.stdev(vals) if len(vals) > 1 else 0.0)
 
@@ -592,8 +595,8 @@ def summarize(store:ResultStore|str|os.PathLike, spec:TableSpec|str, scale:str) 
         done = [m for m in ms if m['status'] == 'done']
         cells = {}
         for c, k, label in columns:
-            mean, std = _mean_std([c.value((m['metrics'] or {}).get(k)) for m in done])
-            cells[label] = Cell(mean, std, sum((m['metrics'] or {}).get(k) is not None for m in done), row.paper.get(label))
+            vals = _finite([c.value((m['metrics'] or {}).get(k)) for m in done])
+            cells[label] = Cell(*_mean_std(vals), len(vals), row.paper.get(label), tuple(vals))
         status = {s: sum(m['status'] == s for m in ms) for s in STATUSES if any(m['status'] == s for m in ms)}
         rows.append(dict(name=row.name, cells=cells, runs=status, members=ms))
     datasets = sorted({m['params']['dataset'] for m in members})

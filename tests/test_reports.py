@@ -47,7 +47,7 @@ def test_committed_pages_render_offline(browser, committed):
     page, failed, remote = _open_offline(browser, (site / "index.html").as_uri())
     _check_page(page, failed, remote, min_figures=0)
     page.context.close()
-    for table, scale in committed["finished"][:3]:   # a few pages of tables with results: their bars draw
+    for table, scale in committed["finished"][:3]:   # a few pages of tables with results: their charts draw
         page, failed, remote = _open_offline(browser, (site / "tables" / f"{table}-{scale}.html").as_uri())
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=30_000)
         _check_page(page, failed, remote, min_figures=1)
