@@ -50,6 +50,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                  'asm_wb.analysis.split_size': ('analysis.html#split_size', 'asm_wb/analysis.py'),
                                  'asm_wb.analysis.top_k': ('analysis.html#top_k', 'asm_wb/analysis.py'),
                                  'asm_wb.analysis.top_k_patches': ('analysis.html#top_k_patches', 'asm_wb/analysis.py'),
+                                 'asm_wb.analysis.valid_feature_share': ('analysis.html#valid_feature_share', 'asm_wb/analysis.py'),
                                  'asm_wb.analysis.value_layers': ('analysis.html#value_layers', 'asm_wb/analysis.py')},
             'asm_wb.cli': { 'asm_wb.cli._default_runs': ('cli.html#_default_runs', 'asm_wb/cli.py'),
                             'asm_wb.cli._figures_args': ('cli.html#_figures_args', 'asm_wb/cli.py'),

@@ -25,11 +25,11 @@ from .train import (CHECKPOINT, PARAM_NAMES, RUNTIME_PARAMS, Trainer, TrainConfi
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'ANALYSIS_DIR', 'RUN_SPLITS', 'SOURCES', 'Run', 'load_run', 'as_run', 'split_size', 'run_batch',
-           'predict', 'prediction_maps', 'capture_activations', 'analyzer_of', 'value_layers', 'reconstruction_map',
-           'map_error', 'reconstructions', 'layer_distance_maps', 'asm_loss_maps', 'ReceptiveField', 'receptive_field',
-           'layer_receptive_field', 'patch_box', 'crop', 'activation_maxima', 'top_k', 'cached_in_run',
-           'split_activation_maxima', 'top_k_patches', 'background_confusion', 'confusion', 'compare_confusion',
-           'asm_value_per_image', 'gradcam_of_value', 'asm_layer_gradcam', 'integrated_value',
+           'predict', 'prediction_maps', 'capture_activations', 'analyzer_of', 'value_layers', 'valid_feature_share',
+           'reconstruction_map', 'map_error', 'reconstructions', 'layer_distance_maps', 'asm_loss_maps',
+           'ReceptiveField', 'receptive_field', 'layer_receptive_field', 'patch_box', 'crop', 'activation_maxima',
+           'top_k', 'cached_in_run', 'split_activation_maxima', 'top_k_patches', 'background_confusion', 'confusion',
+           'compare_confusion', 'asm_value_per_image', 'gradcam_of_value', 'asm_layer_gradcam', 'integrated_value',
            'asm_prediction_attribution', 'image_attribution']
 
 # %% ../nbs/07_analysis.ipynb #e1bac7fd
@@ -166,6 +166,22 @@ def value_layers(run:Run, analyzer:Run|nn.Module|None=None, layers=None) -> tupl
         if owner is None or owner.cfg.loss not in ('asm', 'iid+asm'): return A.layer_names
         layers = owner.cfg.asm_layers
     return parse_layers(layers if isinstance(layers, str) else ','.join(layers), A.layer_names)
+
+# %% ../nbs/07_analysis.ipynb #193cb121
+@torch.no_grad()
+def valid_feature_share(analyzer:StructureAutoencoder,   # its encoder's geometry is what matters
+                        valid_maps:Iterable[torch.Tensor],  # (H, W) or (1, 1, H, W) bool: where the label map is valid
+                        upto:str|None=None,                 # the deepest layer to measure (default: all)
+                       ) -> dict[str, float]:               # layer -> mean share of its feature pixels that ASM scores
+    "For each analyzer layer, the mean over `valid_maps` of the share of feature pixels that `feature_masks` keeps."
+    totals, n = {}, 0
+    for v in valid_maps:
+        v = v.reshape(1, 1, *v.shape[-2:]).bool()
+        feats = analyzer.encode(torch.zeros(1, analyzer.in_channels, *v.shape[-2:]), upto=upto)
+        for l, m in feature_masks(v, feats).items(): totals[l] = totals.get(l, 0.0) + m.float().mean().item()
+        n += 1
+    if not n: raise ValueError("valid_feature_share: no maps given")
+    return {l: t / n for l, t in totals.items()}
 
 # %% ../nbs/07_analysis.ipynb #b872396f
 def reconstruction_map(task:str, recon:torch.Tensor) -> torch.Tensor:
