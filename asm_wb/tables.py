@@ -341,7 +341,9 @@ class ResultStore:
         self.db.execute("BEGIN IMMEDIATE")
         try: yield self.db
         except BaseException: self.db.execute("ROLLBACK"); raise
-        else: self.db.execute("COMMIT")
+        else:
+            self.db.execute("COMMIT")
+            self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")   # the database file alone holds what was written
 
     def close(self): self.db.close()
     def __enter__(self): return self
