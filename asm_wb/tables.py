@@ -576,8 +576,8 @@ class Cell:
 
 def _finite(values:Sequence[float|None]) -> list[float]: return [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
 
-def _mean_std(values:Sequence[float]) -> tuple[float|None, float|None]:
-    vals = _finite(values)
+def _mean_std(vals:Sequence[float]) -> tuple[float|None, float|None]:
+    "Mean and sample std of finite values (None, None when there are none)."
     if not vals: return None, None
     return statistics.fmean(vals), (statistics.stdev(vals) if len(vals) > 1 else 0.0)
 
