@@ -57,8 +57,11 @@ export: $(STAMP)  ## regenerate asm_wb/ from nbs/ and clean the notebooks (run b
 	$(BIN)/nbdev_export
 	$(BIN)/nbdev_clean
 
-lab: $(STAMP)  ## start JupyterLab on localhost with a token (TOKEN=... to choose it, PORT=...)
+# The token goes to jupyter in its environment (JUPYTER_TOKEN), never on its command line, where `ps` shows it to every
+# user; a process's environment is readable only by its owner. Choose it with `TOKEN=... make lab` (not `make lab TOKEN=...`,
+# which puts it on make's own command line).
+lab: $(STAMP)  ## start JupyterLab on localhost with a fresh token, printed (TOKEN=... make lab to choose it; PORT=...)
 	@token=$${TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')}; \
 	echo "JupyterLab: http://127.0.0.1:$(PORT)/lab?token=$$token"; \
-	exec $(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	  --IdentityProvider.token=$$token --ServerApp.root_dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	JUPYTER_TOKEN=$$token exec $(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+	  --ServerApp.root_dir=$(CURDIR) $$([ "$$(id -u)" = 0 ] && echo --allow-root)

@@ -79,7 +79,7 @@ def load_run(run_dir:str|Path,     # a run directory: metrics.json + checkpoint.
                                 "the directory holds files of two different runs")
     params |= dict(device=device, run_dir=str(run_dir), resume=True, amp='off', channels_last=False, num_workers=0)
     rng = rng_state()
-    try: trainer = Trainer(TrainConfig(**params), progress=False)
+    try: trainer = Trainer(TrainConfig.from_record(params), progress=False)   # parameters it predates: as it was trained
     finally: set_rng_state(rng)
     trainer.predictor.load_state_dict(state['predictor'])
     if trainer.adversary is not None: trainer.adversary.load_state_dict(state['adversary'])

@@ -6,20 +6,23 @@
 from __future__ import annotations
 
 import argparse, os, platform, sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch loads: idle OpenMP threads sleep (see 05_train's note)
 import torch
 
 import asm_wb
-from .core import get_device
-from .train import DEFAULTS, PARAMS, NonFiniteLossError, parse_value, run_notebook, run_training
-from .tables import KEEP_NOTEBOOKS, SCALES, TABLES, format_table, get_table, plan, record_run, run_table, summarize
+from .core import check_param, get_device, read_json
+from .train import (CHECKPOINT, DEFAULTS, PARAMS, RUNTIME_PARAMS, NonFiniteLossError, TrainConfig, existing_run, parse_value,
+                          run_notebook, run_training)
+from .tables import (CURRENT_PROTOCOL, KEEP_NOTEBOOKS, PROTOCOLS, SCALES, TABLES, format_table, get_table, plan, record_run,
+                           run_table, summarize)
 from .report import build_site
 
 # %% auto #0
 __all__ = ['COMMANDS', 'QUICKSTART_LOSSES', 'DEFAULT_STORE', 'command', 'build_parser', 'main', 'environment_info', 'info',
-           'train', 'comparison_table', 'quickstart', 'tables', 'report', 'figures']
+           'train', 'comparison_table', 'finished_run', 'quickstart', 'tables', 'report', 'figures']
 
 # %% ../nbs/90_cli.ipynb #961276d2
 COMMANDS: dict = {}  # name -> (help, function that adds arguments, function that runs)
@@ -109,21 +112,43 @@ def comparison_table(results:dict[str, dict]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows)
 
+def finished_run(params:Mapping,    # training parameters, as given to `run_notebook`
+                 run_dir:str|Path   # the run directory
+                ) -> dict|None:
+    """`run_dir`'s metrics.json when it holds a finished run of the same `params` (`asm_wb.train.existing_run`); else None.
+    A run there of other parameters (an earlier version's defaults, say) is moved aside to `<run_dir>.N`, never overwritten."""
+    run_dir = Path(run_dir).expanduser().resolve()
+    try: return existing_run(TrainConfig(**dict(params) | {'run_dir': str(run_dir), 'resume': True}), run_dir)
+    except ValueError as e:
+        aside = next(p for i in range(1, 10**6) if not (p := run_dir.with_name(f"{run_dir.name}.{i}")).exists())
+        run_dir.rename(aside)
+        print(f"{run_dir} held a run of other parameters ({str(e).split('it was trained with ')[-1].split(';')[0]}): kept as {aside}", flush=True)
+        return None
+
 @command("quickstart", "the main job: train the embedded default with IID and with ASM (via nbs/train.ipynb) and compare them", _quickstart_args)
 def quickstart(opts) -> int:
     results, root = {}, Path(opts.runs) / ('quickstart' if opts.steps == DEFAULTS['steps'] else f'quickstart-{opts.steps}steps')
     for loss in QUICKSTART_LOSSES:
-        run_dir = root / loss
+        run_dir, params = root / loss, {'loss': loss, 'steps': opts.steps, 'resume': True}
+        if (done := finished_run(params, run_dir)) is not None:
+            print(f"[{loss}] {run_dir} is finished with these parameters: reused as it is (its train.ipynb is not run again)", flush=True)
+            results[loss] = done
+            continue
         print(f"[{loss}] papermill nbs/train.ipynb -> {run_dir}/train.ipynb", flush=True)
-        results[loss] = run_notebook({'loss': loss, 'steps': opts.steps, 'resume': True}, run_dir, log_output=not opts.quiet)
+        results[loss] = run_notebook(params, run_dir, log_output=not opts.quiet)
     p = results['asm']['params']
-    print(f"\nEmbedded default: {p['dataset']} ({p['task']}), {p['size']}x{p['size']}, {p['arch']} width {p['width']}, "
-          f"{p['steps']} steps of {p['batch_size']}, seed {p['seed']}; scored on the validation split:\n")
+    setup = (f"{p['dataset']} ({p['task']}), {p['size']}x{p['size']}, {p['arch']} width {p['width']}, "
+             f"{p['steps']} steps of {p['batch_size']}, seed {p['seed']}")
+    print(f"\nEmbedded default: {setup}; scored on the validation split:\n")
     print(comparison_table(results))
     print("\nRuns (executed notebook, metrics.json, checkpoint): " + ", ".join(str(root / l) for l in results))
     store = root / 'report' / 'results.sqlite'
     for row, loss in zip(TABLES['quickstart'].rows, QUICKSTART_LOSSES): record_run(store, 'quickstart', 'cpu', row.name, 0, root / loss)
-    index = build_site(store.parent, root / 'site', title="asm_wb quickstart: IID against ASM on the embedded default")
+    intro = (f"IID and ASM trained by `asm-wb quickstart` (`make run`) on the embedded default: {setup}. First what they predict "
+             "on validation images, then how they trained, then their numbers on the validation split; each run's page has its "
+             "parameters, metrics and executed notebook.")
+    index = build_site(store.parent, root / 'site', title="asm_wb quickstart: IID against ASM on the embedded default", intro=intro,
+                       compare={l.upper(): root / l for l in QUICKSTART_LOSSES}, not_run_yet=False)
     print(f"Site of both runs (works offline): {index.resolve().as_uri()}")
     return 0
 
@@ -140,6 +165,7 @@ def _tables_args(p:argparse.ArgumentParser):
     r.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     r.add_argument('--seeds', type=int, default=1, help="seeds 0..K-1 per row (default: 1)")
     r.add_argument('--workers', type=int, default=1, help="runs at once, each a papermill process with cores/W threads (default: 1)")
+    r.add_argument('--rows', default=None, help="only the rows of these names, comma-separated (e.g. 'IID,ASM Conv1-2'; default: every row)")
     r.add_argument('--shard', default=None, help="i/n: run only every n-th run from the i-th (0 <= i < n), e.g. $SLURM_ARRAY_TASK_ID/8")
     r.add_argument('--runs', default=_default_runs(), help="folder of the run directories (default: $ASM_WB_RUNS/tables or runs/tables)")
     r.add_argument('--store', default=DEFAULT_STORE, help=f"the results database (default: {DEFAULT_STORE})")
@@ -151,6 +177,8 @@ def _tables_args(p:argparse.ArgumentParser):
     s.add_argument('name', nargs='+', help=names)
     s.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     s.add_argument('--store', default=DEFAULT_STORE, help=f"the results database (default: {DEFAULT_STORE})")
+    s.add_argument('--protocol', default=None, help=f"whose runs: {', '.join(PROTOCOLS)} (default: the current one, {CURRENT_PROTOCOL}, "
+                   "if the table has runs of it, else the latest that has)")
 
 def _table_names(names:str|Sequence[str]) -> list[str]:
     "The tables named (in order, each once); 'all' is every table."
@@ -169,12 +197,14 @@ def tables(opts) -> int:
         return 0
     if opts.action == 'show':
         _need_store(opts.store)
-        for name in _table_names(opts.name): print(format_table(summarize(opts.store, name, opts.scale)) + "\n")
+        if opts.protocol is not None: check_param('protocol', opts.protocol, PROTOCOLS)
+        for name in _table_names(opts.name): print(format_table(summarize(opts.store, name, opts.scale, opts.protocol)) + "\n")
         return 0
     failed, names = 0, _table_names(opts.name)
+    rows = None if opts.rows is None else [r.strip() for r in opts.rows.split(',') if r.strip()]
     for name in names: plan(name, opts.scale, opts.seeds, opts.runs, opts.dataset, opts.data_root, opts.shard)   # every table's data is there
     counts = run_table(names, opts.scale, opts.seeds, opts.workers, opts.runs, opts.store, keep=opts.keep_notebooks,
-                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose)
+                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose, rows=rows)
     failed += counts['failed']
     for name in names: print("\n" + format_table(summarize(opts.store, name, opts.scale)) + "\n")
     if failed: print(f"asm-wb tables: {failed} run(s) failed; their errors are in the store (asm-wb tables show, or the site)", file=sys.stderr)

@@ -13,18 +13,28 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['IGNORE_INDEX', 'TASKS', 'MAX_RUN_NAME', 'check_param', 'check_number', 'check_names', 'available_devices',
-           'get_device', 'seed_everything', 'seed_worker', 'check_run_name', 'slugify', 'run_path', 'atomic_write',
-           'atomic_write_json', 'read_json']
+__all__ = ['MAX_SUGGESTIONS', 'IGNORE_INDEX', 'TASKS', 'MAX_RUN_NAME', 'check_param', 'check_number', 'check_names',
+           'available_devices', 'get_device', 'seed_everything', 'seed_worker', 'check_run_name', 'slugify', 'run_path',
+           'atomic_write', 'atomic_write_json', 'read_json']
 
 # %% ../nbs/00_core.ipynb #2e746f85
 def _choices_text(choices) -> str: return ", ".join(repr(c) for c in choices)
 
+MAX_SUGGESTIONS = 4  # more equally good candidates than this: no hint (the list of valid choices follows anyway)
+
 def _did_you_mean(value, choices) -> str:
-    "A ' (did you mean ...?)' hint when `value` is a string close to one of the string `choices`."
-    if not isinstance(value, str): return ""
-    close = difflib.get_close_matches(value, [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    "A ' (did you mean ...?)' hint naming the string `choices` closest to the string `value`; equally close ones are all named."
+    if not isinstance(value, str) or not value: return ""
+    strs = list(dict.fromkeys(c for c in choices if isinstance(c, str) and c != value))
+    ratio = lambda c: difflib.SequenceMatcher(None, value, c).ratio()
+    best = [c for c in strs if c.startswith(value)]     # what `value` abbreviates: 'table1' -> 'table1_horse', 'table1_semantic'
+    if not best:
+        close = [c for c in strs if ratio(c) >= 0.6]     # difflib's cutoff for a near miss
+        key = lambda c: (len(os.path.commonprefix([value, c])), round(ratio(c), 9))   # longest shared prefix, then similarity
+        best = [c for c in close if key(c) == max(map(key, close))] if close else []
+    if not best or len(best) > MAX_SUGGESTIONS: return ""
+    names = [repr(c) for c in best]
+    return f" (did you mean {', '.join(names[:-1]) + ' or ' if len(names) > 1 else ''}{names[-1]}?)"
 
 def _same(a, b) -> bool:
     "Equality that does not let `True` pass for `1` (or `0` for `False`)."

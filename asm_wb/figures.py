@@ -15,7 +15,7 @@ import asm_wb
 from .analysis import ANALYSIS_DIR, RUN_FILES, Run, asm_loss_maps, split_size
 from .core import atomic_write, check_names, check_number, check_param, read_json
 from .tables import (COMPARED_LOSSES, SCALES, TableSpec, ResultStore, code_version, comparison_pairs, curate_notebook,
-                           get_table, row_param)
+                           get_table, row_param, shown_protocol)
 from .train import run_training
 
 # %% auto #0
@@ -108,7 +108,9 @@ def find_figure_runs(store:str|Path,                    # the results database (
     store = Path(store)
     if not store.is_file():
         raise FileNotFoundError(f"no results store at {store}: run `{_tables_command(spec.name, scale, seed)} --store {store}` first")
-    with ResultStore(store) as st: members = {m['row_name']: m for m in st.members(spec.name, scale) if m['seed'] == seed}
+    with ResultStore(store) as st:   # the protocol the table's page shows
+        protocol = shown_protocol(st.protocols(spec.name, scale))
+        members = {m['row_name']: m for m in st.members(spec.name, scale, protocol) if m['seed'] == seed}
     runs = {r: _figure_run(members, spec, scale, seed, r, store) for r in (row, *compare)}
     return dict(table=spec.name, scale=scale, seed=seed, row=row, compare=list(compare), runs=runs)
 

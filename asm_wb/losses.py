@@ -15,10 +15,11 @@ from torch import nn
 from .core import IGNORE_INDEX, TASKS, check_param, check_number
 
 # %% auto #0
-__all__ = ['SEG_TASKS', 'LOG_DEPTH_FLOOR', 'LOSSES', 'masked_mean', 'cross_entropy_loss', 'depth_l2_loss', 'normal_l2_loss',
-           'iid_loss', 'target_map', 'prediction_map', 'parse_layers', 'asm_distance_maps', 'feature_masks',
-           'asm_value', 'asm_terms', 'asm_hinge', 'adv_decay', 'reconstruction_loss', 'Objective', 'ASMConfig',
-           'ASMObjective', 'discriminator_loss', 'generator_adv_loss', 'GANObjective', 'make_objective']
+__all__ = ['NORMAL_WEIGHT', 'SEG_TASKS', 'LOG_DEPTH_FLOOR', 'LOSSES', 'masked_mean', 'cross_entropy_loss', 'depth_l2_loss',
+           'normal_cos_loss', 'normal_l2_loss', 'iid_loss', 'target_map', 'prediction_map', 'parse_layers',
+           'asm_distance_maps', 'feature_masks', 'asm_value', 'asm_terms', 'asm_hinge', 'adv_decay',
+           'reconstruction_loss', 'Objective', 'ASMConfig', 'ASMObjective', 'discriminator_loss', 'generator_adv_loss',
+           'GANObjective', 'make_objective']
 
 # %% ../nbs/03_losses.ipynb #a9760645
 def masked_mean(x:torch.Tensor,            # (B, K, H, W) or (B, H, W) values
@@ -52,14 +53,21 @@ def depth_l2_loss(pred:torch.Tensor,    # (B, 1, H, W) metres
     _same_size(pred, depth, 'depth_l2_loss')
     return masked_mean((pred - depth) ** 2, valid)
 
-def normal_l2_loss(pred:torch.Tensor,    # (B, 3, H, W) normals (normalised here)
-                   normal:torch.Tensor,  # (B, 3, H, W) unit normals
-                   valid:torch.Tensor,   # (B, 1, H, W) bool
-                  ) -> torch.Tensor:
-    "Mean of ‖pred/|pred| − normal‖² = 2 − 2 cos over valid pixels."
-    _same_size(pred, normal, 'normal_l2_loss')
+NORMAL_WEIGHT = 10.0   # the released IID normal loss is -10 mean(cos): train_stanford_scenes.py, `normal_loss *= 10.0`
+
+def normal_cos_loss(pred:torch.Tensor,    # (B, 3, H, W) normals (normalised here)
+                    normal:torch.Tensor,  # (B, 3, H, W) unit normals
+                    valid:torch.Tensor,   # (B, 1, H, W) bool
+                    weight:float=NORMAL_WEIGHT, # w: 10 as the official code, 2 gives the normalised L2 2 - 2cos
+                   ) -> torch.Tensor:
+    "Mean of w·(1 − cos) between pred/|pred| and normal over valid pixels."
+    _same_size(pred, normal, 'normal_cos_loss')
     cos = (F.normalize(pred, dim=1, eps=1e-6) * normal).sum(1, keepdim=True)  # (B, 1, H, W)
-    return masked_mean(2 - 2 * cos, valid)
+    return masked_mean(weight * (1 - cos), valid)
+
+def normal_l2_loss(pred:torch.Tensor, normal:torch.Tensor, valid:torch.Tensor) -> torch.Tensor:
+    "Mean of ‖pred/|pred| − normal‖² = 2 − 2 cos over valid pixels (`normal_cos_loss` with w = 2)."
+    return normal_cos_loss(pred, normal, valid, weight=2.0)
 
 # %% ../nbs/03_losses.ipynb #12cd851f
 SEG_TASKS = ('figure_ground', 'semantic')
@@ -67,13 +75,14 @@ SEG_TASKS = ('figure_ground', 'semantic')
 def iid_loss(task:str,      # one of asm_wb.core.TASKS
              pred,          # the predictor's output for `task` (a tensor, or a dict for 'depth+normal')
              batch:dict,    # the data contract's keys: 'label' | 'depth','depth_valid' | 'normal','normal_valid'
+             normal_weight:float=NORMAL_WEIGHT,  # w of the normals' loss w·(1 − cos)
             ) -> torch.Tensor:
     "The per-pixel (IID) loss of `task`."
     check_param('task', task, TASKS)
     if task in SEG_TASKS: return cross_entropy_loss(pred, batch['label'])
     if task == 'depth': return depth_l2_loss(pred, batch['depth'], batch['depth_valid'])
-    if task == 'normal': return normal_l2_loss(pred, batch['normal'], batch['normal_valid'])
-    return iid_loss('depth', pred['depth'], batch) + iid_loss('normal', pred['normal'], batch)
+    if task == 'normal': return normal_cos_loss(pred, batch['normal'], batch['normal_valid'], normal_weight)
+    return iid_loss('depth', pred['depth'], batch) + iid_loss('normal', pred['normal'], batch, normal_weight)
 
 # %% ../nbs/03_losses.ipynb #3149ee26
 LOG_DEPTH_FLOOR = 0.01  # metres: depth is fed to the analyzer as log(max(d, LOG_DEPTH_FLOOR))
@@ -191,10 +200,11 @@ def adv_decay(step:int, total:int) -> float:
 def reconstruction_loss(task:str,               # one of TASKS
                         recon:torch.Tensor,     # (B, K, H, W) the regulariser's output for the ground-truth map
                         batch:dict,             # data contract keys
+                        normal_weight:float=1.0, # w of the normals' w·(1 − cos): 1 as the official code
                        ) -> torch.Tensor:
     "L_rec(R(A(y)), y) for `task`: the task's IID loss, with a joint map split into its depth and normal channels."
     if task == 'depth+normal': recon = {'depth': recon[:, :1], 'normal': recon[:, 1:]}
-    return iid_loss(task, recon, batch)
+    return iid_loss(task, recon, batch, normal_weight)
 
 # %% ../nbs/03_losses.ipynb #77a5ec05
 LOSSES = ('iid', 'asm', 'gan', 'cgan', 'iid+asm')  # the training losses of the paper's tables
@@ -203,13 +213,16 @@ class Objective:
     "Base: the IID loss alone, no adversary."
     loss_names: tuple = ('S/iid',)
     adversary: nn.Module|None = None
-    def __init__(self, task:str, num_classes:int|None=None):
+    def __init__(self, task:str, num_classes:int|None=None, normal_weight:float=NORMAL_WEIGHT):
         self.task = check_param('task', task, TASKS)
         if task in SEG_TASKS: check_number('num_classes', num_classes, lo=2, integer=True)
-        self.num_classes = num_classes
+        self.num_classes, self.normal_weight = num_classes, check_number('normal_weight', normal_weight, lo=0)
+    def iid(self, pred, batch:dict) -> torch.Tensor:
+        "The IID loss of this objective's task (normals weighted by `normal_weight`)."
+        return iid_loss(self.task, pred, batch, self.normal_weight)
     def predictor_loss(self, pred, batch:dict, step:int=0, total:int=1) -> tuple[torch.Tensor, dict]:
         "The predictor's phase: total loss and named terms."
-        loss = iid_loss(self.task, pred, batch); return loss, {'S/iid': loss.detach()}
+        loss = self.iid(pred, batch); return loss, {'S/iid': loss.detach()}
     def adversary_loss(self, pred, batch:dict, step:int=0, total:int=1) -> tuple[torch.Tensor, dict]|None:
         "The adversary's phase (None: this objective has no adversary)."
         return None
@@ -220,18 +233,20 @@ class ASMConfig:
     layers:str='conv1-2'            # analyzer layers in V: 'conv1', 'conv2', 'conv1-2', 'conv3', 'conv1-3', ...
     adv:bool=True                   # the analyzer's adversarial step (False: 'w/o adv.')
     rec:bool=True                   # the reconstruction regulariser (False: 'w/o rec.')
-    adv_lambda:float=1.0            # weight of the analyzer's adversarial term (decays 1x -> 0.1x)
+    adv_lambda:float=0.012          # weight of the analyzer's adversarial term (decays 1x -> 0.1x); released: 0.012
     rec_lambda:float=1.0            # weight of the reconstruction term
     asm_lambda:float=1.0            # weight of V in the predictor's loss
     iid_lambda:float=0.0            # > 0: IID+ASM (the IID loss added to the predictor's loss with this weight)
     margin:float=0.8                # hinge margin of the analyzer
     analyzer_objective:str='hinge'  # 'hinge' (official code) or 'max' (maximise V without bound, the paper's Eq. 3)
-    reduction:str='valid'           # how d_l averages over pixels: 'valid' or 'all' (official)
+    reduction:str='all'             # how d_l averages over pixels: 'all' (official: masked pixels count 0) or 'valid'
+    normal_weight:float=NORMAL_WEIGHT # IID+ASM on normals: w of the IID term w·(1 − cos)
+    rec_normal_weight:float=1.0     # normals: w of the reconstruction's w·(1 − cos) (official: 1)
 
     def __post_init__(self):
         check_param('analyzer_objective', self.analyzer_objective, ('hinge', 'max'))
         check_param('reduction', self.reduction, ('valid', 'all'))
-        for k in ('adv_lambda', 'rec_lambda', 'asm_lambda', 'iid_lambda'): check_number(k, getattr(self, k), lo=0)
+        for k in ('adv_lambda', 'rec_lambda', 'asm_lambda', 'iid_lambda', 'normal_weight', 'rec_normal_weight'): check_number(k, getattr(self, k), lo=0)
         check_number('margin', self.margin, lo=0, hi=4)
         if not (self.adv or self.rec):
             raise ValueError("ASM with adv=False and rec=False would never train the analyzer: switch one of them on")
@@ -240,8 +255,9 @@ class ASMConfig:
 class ASMObjective(Objective):
     "ASM (and IID+ASM, w/o rec., w/o adv.) with a structure autoencoder as the adversary."
     def __init__(self, task:str, analyzer:nn.Module, num_classes:int|None=None, config:ASMConfig|None=None, **kw):
-        super().__init__(task, num_classes)
-        self.adversary, self.config = analyzer, config or ASMConfig(**kw)
+        config = config or ASMConfig(**kw)
+        super().__init__(task, num_classes, config.normal_weight)
+        self.adversary, self.config = analyzer, config
         self.layers = parse_layers(self.config.layers, analyzer.layer_names)
         c = self.config
         self.loss_names = (('S/iid',) if c.iid_lambda else ()) + ('S/asm',) + tuple(f'S/d_{l}' for l in self.layers) \
@@ -257,7 +273,7 @@ class ASMObjective(Objective):
         v, terms, _, _ = self.value(pred, batch)
         loss, parts = c.asm_lambda * v, {'S/asm': v.detach(), **{f'S/d_{l}': t.detach() for l, t in terms.items()}}
         if c.iid_lambda:
-            iid = iid_loss(self.task, pred, batch); loss = loss + c.iid_lambda * iid; parts = {'S/iid': iid.detach(), **parts}
+            iid = self.iid(pred, batch); loss = loss + c.iid_lambda * iid; parts = {'S/iid': iid.detach(), **parts}
         return loss, parts
 
     def adversary_loss(self, pred, batch, step=0, total=1):
@@ -276,7 +292,7 @@ class ASMObjective(Objective):
             loss, parts['A/adv'] = loss + c.adv_lambda * adv_decay(step, total) * adv, adv.detach()
         if c.rec:
             recon = A(gt) if feats_gt is None else A.decode(feats_gt, gt.shape[-2:])
-            rec = reconstruction_loss(self.task, recon, batch)
+            rec = reconstruction_loss(self.task, recon, batch, c.rec_normal_weight)
             loss, parts['A/rec'] = loss + c.rec_lambda * rec, rec.detach()
         return loss, parts
 
@@ -295,8 +311,11 @@ class GANObjective(Objective):
     "IID + an adversarial term from a discriminator: 'gan' (Luc et al.) or 'cgan' (pix2pix, conditioned on the image)."
     def __init__(self, task:str, discriminator:nn.Module, num_classes:int|None=None, kind:str='cgan',
                  adv_lambda:float=0.01,          # weight of the adversarial term in the predictor's loss
-                 with_image:bool|None=None):     # does the discriminator see the image? None: ask the discriminator
-        super().__init__(task, num_classes)
+                 with_image:bool|None=None,      # does the discriminator see the image? None: ask the discriminator
+                 normal_weight:float=NORMAL_WEIGHT,  # normals: w of the IID term w·(1 − cos)
+                 scale_discriminator:bool=True): # the discriminator's loss times adv_lambda too (official cGAN code)
+        super().__init__(task, num_classes, normal_weight)
+        self.scale_discriminator = check_param('scale_discriminator', scale_discriminator, (True, False))
         self.kind, self.adversary = check_param('kind', kind, ('gan', 'cgan')), discriminator
         self.adv_lambda = check_number('adv_lambda', adv_lambda, lo=0)
         sees = getattr(discriminator, 'with_image', True)   # a PatchGAN always sees the image
@@ -319,7 +338,7 @@ class GANObjective(Objective):
     def _judge(self, m, image): return self.adversary(m) if image is None else self.adversary(m, image)
 
     def predictor_loss(self, pred, batch, step=0, total=1):
-        iid = iid_loss(self.task, pred, batch)
+        iid = self.iid(pred, batch)
         _, fake, img = self._maps(pred, batch)
         adv = generator_adv_loss(self._judge(fake, img))
         return iid + self.adv_lambda * adv, {'S/iid': iid.detach(), 'S/adv': adv.detach()}
@@ -327,20 +346,21 @@ class GANObjective(Objective):
     def adversary_loss(self, pred, batch, step=0, total=1):
         real, fake, img = self._maps(pred, batch)
         d = discriminator_loss(self._judge(real, img), self._judge(fake.detach(), img))
-        return d, {'D/real_fake': d.detach()}
+        return (self.adv_lambda * d if self.scale_discriminator else d), {'D/real_fake': d.detach()}
 
 # %% ../nbs/03_losses.ipynb #c1a87507
 def make_objective(loss:str,                 # one of LOSSES
                    task:str,                 # one of TASKS
                    adversary:nn.Module|None=None,  # analyzer for asm / iid+asm, discriminator for gan / cgan, None for iid
                    num_classes:int|None=None,
-                   **kw,                     # ASMConfig fields, or GANObjective's adv_lambda / with_image
+                   **kw,                     # ASMConfig fields, or GANObjective's adv_lambda / with_image; every loss takes normal_weight
                   ) -> Objective:
     "The objective of a training loss."
     check_param('loss', loss, LOSSES)
     if loss == 'iid':
-        if kw: raise ValueError(f"loss 'iid' takes no options; got {', '.join(sorted(kw))}")
-        return Objective(task, num_classes)
+        w = kw.pop('normal_weight', NORMAL_WEIGHT)
+        if kw: raise ValueError(f"loss 'iid' takes no options but normal_weight; got {', '.join(sorted(kw))}")
+        return Objective(task, num_classes, w)
     if adversary is None: raise ValueError(f"loss {loss!r} needs an adversary network (an analyzer for ASM, a discriminator for GAN)")
     if loss in ('gan', 'cgan'): return GANObjective(task, adversary, num_classes, kind=loss, **kw)
     if loss == 'iid+asm': kw.setdefault('iid_lambda', 1.0)

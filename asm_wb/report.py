@@ -10,20 +10,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import nbformat
+import torch
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from .core import atomic_write
-from .viz import figure_html
-from .tables import (ALPHA, TABLES, Column, ResultStore, comparisons, format_cell, format_comparison, format_delta,
-                           format_paper, summarize)
+from .core import atomic_write, read_json
+from .viz import comparison_grid, figure_html, loss_curves
+from .analysis import load_run, predict, run_batch, split_size
+from .tables import (ALPHA, CURRENT_PROTOCOL, PROTOCOLS, TABLES, Column, ResultStore, comparisons, format_cell,
+                           format_comparison, format_delta, format_paper, summarize, summary_settings)
 from .train import DEFAULTS
 
 # %% auto #0
 __all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'OURS', 'PAPER', 'esc', 'md_cell', 'html_cell', 'results_table_html',
            'results_figures', 'verdict_counts', 'comparisons_html', 'busy_seconds', 'compute_html', 'SiteExporter',
-           'table_page', 'figures_page', 'run_page', 'build_site']
+           'protocol_note', 'settings_html', 'table_page', 'figures_page', 'run_page', 'comparison_figures',
+           'build_site']
 
 # %% ../nbs/06a_report.ipynb #e159c16c
 SITE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -221,6 +224,26 @@ class SiteExporter:
         atomic_write(path, lambda f: f.write(body.encode()))
         return path
 
+# %% ../nbs/06a_report.ipynb #e8970b8b
+def protocol_note(protocol:str, table:str) -> str:
+    "A line that says which protocol a table's results were trained under, and whether that is the current one."
+    text = f"**Protocol: {protocol}.** {PROTOCOLS.get(protocol, '')}."
+    if protocol != CURRENT_PROTOCOL:
+        text += (f" No run of the current protocol (`{CURRENT_PROTOCOL}`: {PROTOCOLS[CURRENT_PROTOCOL]}) is in the store yet; "
+                 f"these earlier results are kept and shown, labelled. `asm-wb tables run {table}` trains the table under the current one.")
+    return "> " + text
+
+def settings_html(settings:dict) -> str:
+    "`asm_wb.tables.settings_of` as two small tables: the settings every row shares, and what differs by row."
+    out = _kv_table(settings['shared'])
+    rows = {n: d for n, d in settings['rows'].items() if d}
+    if rows:
+        names = list(dict.fromkeys(k for d in rows.values() for k in d))
+        out += ('<table class="asm-results"><tr><th>row</th>' + ''.join(f'<th>{esc(k)}</th>' for k in names) + '</tr>'
+                + ''.join(f'<tr><td>{esc(n)}</td>' + ''.join(f'<td>{esc(d.get(k, "—"))}</td>' for k in names) + '</tr>'
+                          for n, d in rows.items()) + '</table>')
+    return out
+
 # %% ../nbs/06a_report.ipynb #dbc9414b
 def _read(path:Path) -> str|None: return path.read_text() if path.is_file() else None
 
@@ -240,13 +263,19 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
     if spec.stand_in and spec.dataset in summary['datasets']:
         cells.append(md_cell(f"> **Stand-in data.** {spec.stand_in} Our absolute numbers are therefore not comparable with the "
                              "paper's: compare how the rows differ."))
+    proto = summary.get('protocol', CURRENT_PROTOCOL)
+    cells.append(md_cell(protocol_note(proto, spec.name)))
     if (text := _read(sources / 'pages' / f"{spec.name}.md")): cells.append(md_cell(text))
     cells.append(html_cell(results_table_html(summary, run_href)))
     cells += [html_cell(figure_html(f)) for f in results_figures(summary)]
     if (cmp := comparisons_html(summary)): cells += [md_cell("## ASM against its baselines"), html_cell(cmp)]
     if figures: cells.append(md_cell("## Analyzer figures\n\n" + "\n".join(f"- [{t}]({h})" for t, h in figures)))
+    cells.append(md_cell(f"## Settings\n\nWhat these runs were trained with (their recorded parameters, resolved as the trainer "
+                         f"resolves them): first what every row shares, then what differs by row."))
+    cells.append(html_cell(settings_html(summary_settings(summary))))
     cells.append(md_cell(f"## Choices\n\n{spec.notes}\n\nRerun or extend it: `asm-wb tables run {spec.name} --scale {summary['scale']} "
-                         f"--seeds {max(len(summary['seeds']), 1)}` (finished runs are skipped)."))
+                         f"--seeds {max(len(summary['seeds']), 1)}` (finished runs are skipped; it trains under the "
+                         f"current protocol, `{CURRENT_PROTOCOL}`)."))
     if (comp := compute_html(summary)):
         cells += [md_cell("## Compute\n\nWall time of each run (training, evaluation and the notebook), as recorded on its machine; "
                           "runs of a table may run side by side."), html_cell(comp)]
@@ -281,9 +310,39 @@ def run_page(run:Mapping, members:Sequence[Mapping], sources:Path) -> nbformat.N
                              "first seed of each row); its run directory has it."))
     return nbformat.v4.new_notebook(cells=cells)
 
+# %% ../nbs/06a_report.ipynb #52dd8311
+def _per_sample(pred, n:int) -> list:
+    "A batch's prediction, (B, ...) or a dict of them, as a list of `n` per-sample ones."
+    return [{k: v[i] for k, v in pred.items()} if isinstance(pred, Mapping) else pred[i] for i in range(n)]
+
+def comparison_figures(runs:Mapping[str, str|os.PathLike], # name -> finished run directory, e.g. {'IID': 'runs/quickstart/iid', 'ASM': ...}
+                images:int=4,                       # how many validation images (the first ones)
+               ) -> list[go.Figure]:
+    "The comparison grid of the runs' predictions on the same validation images, then each run's training-loss curves."
+    loaded = {name: load_run(d) for name, d in runs.items()}
+    first = next(iter(loaded.values()))
+    data = {(r.task, r.cfg.dataset, r.cfg.size, r.cfg.n_val, r.cfg.data_root) for r in loaded.values()}
+    if len(data) > 1: raise ValueError(f"runs {', '.join(runs)} were trained on different tasks or data: {sorted(map(str, data))}")
+    idx = list(range(min(images, split_size(first, 'val'))))
+    batch = run_batch(first, idx, 'val')
+    samples = [{k: v[i] for k, v in batch.items() if isinstance(v, torch.Tensor)} for i in range(len(idx))]
+    with torch.no_grad(): preds = {name: _per_sample(predict(r, batch['image']), len(idx)) for name, r in loaded.items()}
+    figs = [comparison_grid(first.task, samples, preds, first.num_classes,
+                            title=f"{first.cfg.dataset} validation images {idx[0]}-{idx[-1]}: the ground truth and each run's prediction")]
+    for name, r in loaded.items():
+        hist = Path(runs[name]) / 'history.json'
+        figs.append(loss_curves(read_json(hist) if hist.is_file() else r.trainer.history, title=f"{name}: training losses ({r.run_dir.name})"))
+    return figs
+
 # %% ../nbs/06a_report.ipynb #d634b805
-def build_site(reports:str|os.PathLike='reports', out:str|os.PathLike|None=None, store:str|os.PathLike|None=None,
-               title:str='asm_wb: Adversarial Structure Matching, reproduced') -> Path:
+def build_site(reports:str|os.PathLike='reports',          # the sources: results.sqlite, notebooks/, pages/, figures/, index.md
+               out:str|os.PathLike|None=None,              # where the site goes (default: REPORTS/_site)
+               store:str|os.PathLike|None=None,            # the results store (default: REPORTS/results.sqlite)
+               title:str='asm_wb: Adversarial Structure Matching, reproduced',
+               intro:str|None=None,                        # the index's introduction (default: REPORTS/index.md, else a sentence)
+               compare:Mapping[str, str|os.PathLike]|None=None, # name -> run directory: the index opens on their pictures
+               not_run_yet:bool=True,                      # list the paper's tables that have no results yet?
+              ) -> Path:
     "Render the static site of `reports/` into `out` (default `reports/_site`); returns the path of index.html."
     sources = Path(reports)
     store = Path(store) if store is not None else sources / 'results.sqlite'
@@ -297,9 +356,15 @@ def build_site(reports:str|os.PathLike='reports', out:str|os.PathLike|None=None,
     ex = SiteExporter()
     with ResultStore(store) as st:
         have, runs, members = st.tables(), {r['key']: r for r in st.runs()}, st.members()
-    index = [md_cell(f"# {title}\n\n" + (_read(sources / 'index.md') or
+    index = [md_cell(f"# {title}\n\n" + (intro or _read(sources / 'index.md') or
              "Every table of Hwang et al., *Adversarial Structure Matching for Structured Prediction Tasks* (CVPR 2019), "
              "as trained by this workbench: ours (mean ± std over seeds) beside the paper's numbers."))]
+    if compare:
+        grid, *curves = comparison_figures(compare)
+        index += [md_cell(f"## What {' and '.join(compare)} predict\n\nThe same validation images for every run: the image, the "
+                          "ground truth, then each run's prediction."), html_cell(figure_html(grid)),
+                  md_cell("## How they trained\n\nEach run's loss terms at every step (faint) and their moving average."),
+                  *[html_cell(figure_html(f)) for f in curves], md_cell("## The numbers")]
     figs = {p.stem: nbformat.read(p, as_version=4) for p in sorted((sources / 'figures').glob('*.ipynb'))}
     for stem, nb in figs.items():
         ex.render(figures_page(nb, stem), out / 'figures' / f"{stem}.html", '../', f"figures {stem}")
@@ -320,7 +385,7 @@ def build_site(reports:str|os.PathLike='reports', out:str|os.PathLike|None=None,
         index.append(md_cell("## Analyzer figures\n\nReconstructions, per-layer ASM loss maps and top-k patches (Figs. 3-5 of the "
                              "paper) of trained runs:\n\n" + "\n".join(f"- [{stem}](figures/{stem}.html)" for stem in figs)))
     missing = [n for n in TABLES if n not in {t for t, _ in have}]
-    if missing:
+    if missing and not_run_yet:
         index.append(md_cell("## Not run yet\n\n" + "\n".join(f"- `{n}`: {TABLES[n].title}. `asm-wb tables run {n} --scale cpu --seeds 3`" for n in missing)))
     for key, run in runs.items():
         ms = [m for m in members if m['key'] == key]

@@ -17,17 +17,19 @@ import nbformat
 import asm_wb
 from .core import atomic_write, check_number, check_param, read_json, slugify
 from .data import _dataset_class, default_data_dir
-from .train import DEFAULTS, PARAM_NAMES, RUNTIME_PARAMS, run_notebook
+from .train import DEFAULTS, LEGACY, PARAM_NAMES, RUNTIME_PARAMS, TrainConfig, run_notebook
 from .viz import PLOTLY_MARKER
 
 # %% auto #0
 __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', 'DEPTH_COLUMNS', 'NORMAL_COLUMNS', 'TABLES',
-           'KEY_EXCLUDED', 'SCHEMA', 'STATUSES', 'KEEP_NOTEBOOKS', 'COMPARED_LOSSES', 'BASELINE_LOSSES', 'ALPHA',
-           'Column', 'Row', 'TableSpec', 'resolve_data_root', 'register_table', 'get_table', 'run_key', 'run_name',
-           'code_version', 'ResultStore', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'plan_tables',
+           'KEY_EXCLUDED', 'PROTOCOLS', 'CURRENT_PROTOCOL', 'SCHEMA', 'MIGRATE_PROTOCOL', 'STATUSES', 'KEEP_NOTEBOOKS',
+           'SETTING_NAMES', 'COMPARED_LOSSES', 'BASELINE_LOSSES', 'ALPHA', 'Column', 'Row', 'TableSpec',
+           'resolve_data_root', 'register_table', 'get_table', 'run_key', 'protocol_of', 'run_name', 'code_version',
+           'ResultStore', 'shown_protocol', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'plan_tables',
            'keep_notebook', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell',
-           'format_paper', 'row_param', 'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons',
-           'format_delta', 'format_comparison', 'format_table', 'format_comparisons']
+           'format_paper', 'settings_of', 'table_settings', 'summary_settings', 'format_settings', 'row_param',
+           'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons', 'format_delta', 'format_comparison',
+           'format_table', 'format_comparisons']
 
 # %% ../nbs/06_tables.ipynb #7d147dbd
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ class TableSpec:
         check_param('scale', scale, SCALES)
         return (SMOKE | self.scales.get('smoke', {})) if scale == 'smoke' else dict(self.scales.get(scale, {}))
 
-    def params(self, row:Row|str, scale:str, seed:int=0, dataset:str|None=None, data_root:str|None=None) -> dict:
-        "The complete train.ipynb parameters of (row, scale, seed) (`run_dir` is left to the runner)."
+    def raw_params(self, row:Row|str, scale:str, seed:int=0) -> dict:
+        "The parameters of (row, scale, seed) before the data folder is looked up."
         row = self.row(row) if isinstance(row, str) else row
         check_number('seed', seed, lo=0, integer=True)
         sp = self.scale_params(scale)
@@ -93,7 +95,11 @@ class TableSpec:
         def sub(v): return v.format(**fmt) if isinstance(v, str) and '{' in v else v
         p = DEFAULTS | {'dataset': self.dataset, 'task': self.task} | self.base | \
             {k: v for k, v in sp.items() if k not in SCALE_ONLY} | row.params | {'seed': seed}
-        p = {k: sub(v) for k, v in p.items()}
+        return {k: sub(v) for k, v in p.items()}
+
+    def params(self, row:Row|str, scale:str, seed:int=0, dataset:str|None=None, data_root:str|None=None) -> dict:
+        "The complete train.ipynb parameters of (row, scale, seed) (`run_dir` is left to the runner)."
+        p = self.raw_params(row, scale, seed)
         if dataset is not None:
             check_param('dataset', dataset, (self.dataset,) + tuple(self.alt_datasets))
             p['dataset'] = dataset
@@ -138,26 +144,32 @@ _CAMVID = ("CamVid (SegNet's 11 classes, 367 train / 101 val) stands in for PASC
            "Run it on VOC with `--dataset voc --data-root PATH/VOCdevkit-or-VOC2012`.")
 _HORSE_SCALES = {'cpu': dict(size=96, steps=1000, batch_size=8, width=32, analyzer_width=32),
                  'paper': dict(size=128, steps=20000, batch_size=8, width=64, analyzer_width=64)}
+_RELEASED = ("The released code's settings (`defaults='official'`, see 05_train): weight decay 5e-4 on both players' "
+             "conv weights, ASM's analyzer hinge weight 0.012 decaying 10^(-t/T) and reconstruction weight 1 "
+             "(train_asm.sh L21-L22), V averaged over all feature pixels, the analyzer's conv1 at half width, the GAN/cGAN "
+             "weight 0.01 on both players' adversarial terms.")
 _HORSE_NOTES = ("Open in the paper, chosen here: U-Net widths (cpu 32, paper scale 64), batch 8, Adam with lr 1e-3 for "
-                "both players (poly decay), input side 96 px at cpu scale (128 at paper scale), random mirroring only, "
-                "ASM's analyzer hinge weight 1 (decaying to 0.1, as the official code). Split: the loader's fixed "
-                "train/val split of the 328 horses.")
-_VOC_SCALES = {'cpu': dict(size=128, steps=1000, batch_size=8, backbone='18', augment='mirror+scale'),
+                "both players (the paper says Adam; poly decay), input side 96 px at cpu scale (128 at paper scale), random "
+                "mirroring only. " + _RELEASED + " Split: the loader's fixed train/val split of the 328 horses.")
+_VOC_SCALES = {'cpu': dict(size=128, steps=1000, batch_size=8, backbone='18', optimizer='sgd', lr=1e-2, augment='mirror+scale'),
                'paper': dict(size=336, steps=30000, batch_size=8, backbone='101', optimizer='sgd', lr=7e-3,
                              weight_decay=5e-4, augment='mirror+scale')}
 _VOC_NOTES = ("No ImageNet weights can be downloaded here, so every backbone trains from scratch: ResNet-18 at cpu scale "
-              "(128 px, 1000 steps of 8, Adam lr 1e-3, since SGD from scratch barely moves in 1000 steps), ResNet-101 "
-              "at paper scale (336 px crops, 30K steps of 8, SGD momentum 0.9, weight decay 5e-4, lr 7e-3: the paper "
-              "does not give the lr). Random mirror and resize 0.5-2x; labels subsampled to the logits for training.")
+              "(128 px, 1000 steps of 8), ResNet-101 at paper scale (336 px crops, 30K steps of 8). SGD with momentum 0.9 "
+              "at both scales, as the paper says for VOC (the first protocol used Adam lr 1e-3 at cpu scale). The lr: "
+              "1e-2 at cpu scale, the released scripts' value for networks trained from random initialisation "
+              "(train_asm.sh L16); the training script's own default, 2.5e-4, is for fine-tuning ImageNet weights; 7e-3 "
+              "at paper scale (the paper gives none). " + _RELEASED + " Random mirror and resize 0.5-2x; labels "
+              "subsampled to the logits for training.")
 _ROOMS = ("Procedural `rooms` (ray-cast indoor scenes with exact depth, normals, semantics and instances) stands in for "
           "Stanford 2D-3D-S, which is not on these machines; run it on 2D-3D-S with `--dataset s2d3ds --data-root PATH`.")
-_ROOMS_SCALES = {'cpu': dict(size=64, steps=1500, batch_size=8, width=16, analyzer_width=32, optimizer='sgd', lr=1e-2,
-                             weight_decay=5e-4),
-                 'paper': dict(size=512, steps=120000, batch_size=8, width=64, analyzer_width=32, optimizer='sgd',
-                               lr=1e-2, weight_decay=5e-4)}
-_ROOMS_NOTES = ("As the official 2D-3D-S scripts: SGD momentum 0.9 for both players, lr 1e-2, weight decay 5e-4, batch 8, "
-                "mirroring, ASM's analyzer hinge weight 0.012 and reconstruction weight 1, cGAN weight 0.01. At cpu "
-                "scale: 64 px, 1500 steps, predictor width 16 (the paper's U-Net-18 at width 64 needs a GPU).")
+_ROOMS_SCALES = {'cpu': dict(size=64, steps=1500, batch_size=8, width=16, analyzer_width=32, optimizer='sgd', lr=1e-2),
+                 'paper': dict(size=512, steps=120000, batch_size=8, width=64, analyzer_width=32, optimizer='sgd', lr=1e-2)}
+_ROOMS_NOTES = ("As the official 2D-3D-S scripts (bashscripts/stanford_scenes/normal/train*.sh L13-L22): SGD momentum 0.9 "
+                "for both players, lr 1e-2, batch 8, mirroring; the IID normal loss 10(1 - cos), the gradient of the "
+                "released -10 mean(cos) (train_stanford_scenes.py L244; the first protocol's 2 - 2cos took 5x smaller "
+                "steps). " + _RELEASED + " At cpu scale: 64 px, 1500 steps, predictor width 16 (the paper's U-Net-18 at "
+                "width 64 needs a GPU).")
 DEPTH_COLUMNS = (Column('abs_rel', 'rel', lower_better=True), Column('sq_rel', 'sq rel', lower_better=True),
                  Column('rmse', 'rms', lower_better=True), Column('delta<1.25^1', 'δ<1.25'),
                  Column('delta<1.25^2', 'δ<1.25²'), Column('delta<1.25^3', 'δ<1.25³'))
@@ -182,7 +194,7 @@ register_table(TableSpec(
     'shapes', 'figure_ground', (Row('IID', dict(loss='iid')), Row('ASM Conv1-2', dict(loss='asm'))),
     (MIOU, Column('iou/figure', 'IoU figure %', percent=True), BOUNDARY_F),
     scales={'cpu': {}, 'paper': {}},
-    notes="Procedural `shapes` (figure-ground, like the horses), 64 px, U-Net-7 width 32, 1500 steps of 8, Adam lr 1e-3: "
+    notes="Procedural `shapes` (figure-ground, like the horses), 64 px, U-Net-7 width 32, 1500 steps of 8, Adam lr 1e-3, " + _RELEASED + " These are "
           "the defaults of nbs/train.ipynb. The paper has no such table; its horse numbers are in table1_horse."))
 
 register_table(TableSpec(
@@ -211,10 +223,9 @@ register_table(TableSpec(
 
 _DEPTH_PAPER = {'iid': (0.267, 0.393, 1.174, 0.466, 0.790, 0.922), 'cgan': (0.266, 0.371, 1.123, 0.509, 0.816, 0.932),
                 'asm': (0.252, 0.405, 1.079, 0.540, 0.834, 0.929)}
-_ASM_ROOMS = dict(adv_lambda=0.012)   # the official 2D-3D-S scripts' analyzer weight
 register_table(TableSpec(
     'table3', "Monocular depth: IID, cGAN and ASM", "Table 3 (Stanford 2D-3D-S)", 'rooms', 'depth',
-    tuple(Row(_LOSS_NAMES[l], dict(loss=l) | (_ASM_ROOMS if l == 'asm' else {}), _paper(DEPTH_COLUMNS, v))
+    tuple(Row(_LOSS_NAMES[l], dict(loss=l), _paper(DEPTH_COLUMNS, v))
           for l, v in _DEPTH_PAPER.items()),
     DEPTH_COLUMNS, base=dict(arch='unet18', analyzer='analyzer9'), scales=_ROOMS_SCALES, stand_in=_ROOMS,
     alt_datasets=('s2d3ds',), notes=_ROOMS_NOTES + " The paper does not label its second column; sq rel is the likely reading."))
@@ -223,7 +234,7 @@ _NORMAL_PAPER = {'iid': (16.84, 9.20, 12.90, 31.12, 58.01, 77.37, 82.76), 'cgan'
                  'asm': (16.98, 8.28, 17.58, 35.48, 63.29, 78.50, 82.47)}
 register_table(TableSpec(
     'table4', "Surface normals: IID, cGAN and ASM", "Table 4 (Stanford 2D-3D-S)", 'rooms', 'normal',
-    tuple(Row(_LOSS_NAMES[l], dict(loss=l) | (_ASM_ROOMS if l == 'asm' else {}), _paper(NORMAL_COLUMNS, v))
+    tuple(Row(_LOSS_NAMES[l], dict(loss=l), _paper(NORMAL_COLUMNS, v))
           for l, v in _NORMAL_PAPER.items()),
     NORMAL_COLUMNS, base=dict(arch='unet18', analyzer='analyzer9'), scales=_ROOMS_SCALES, stand_in=_ROOMS,
     alt_datasets=('s2d3ds',), notes=_ROOMS_NOTES))
@@ -232,7 +243,7 @@ register_table(TableSpec(
     'table5', "Joint depth and surface normals: a ResNet-50 baseline and U-Net with IID, cGAN and ASM",
     "Supplement Table 5 (Stanford 2D-3D-S)", 'rooms', 'depth+normal',
     (Row('ResNet-50 IID', dict(loss='iid', arch='fcn_resnet50')), Row('U-Net IID', dict(loss='iid')),
-     Row('U-Net cGAN', dict(loss='cgan')), Row('U-Net ASM', dict(loss='asm') | _ASM_ROOMS, {'rel': 0.215, 'rms': 0.936})),
+     Row('U-Net cGAN', dict(loss='cgan')), Row('U-Net ASM', dict(loss='asm'), {'rel': 0.215, 'rms': 0.936})),
     (DEPTH_COLUMNS[0], DEPTH_COLUMNS[2], DEPTH_COLUMNS[3], NORMAL_COLUMNS[0], NORMAL_COLUMNS[1], NORMAL_COLUMNS[4]),
     base=dict(arch='unet18', analyzer='analyzer9_joint'), scales=_ROOMS_SCALES, stand_in=_ROOMS, alt_datasets=('s2d3ds',),
     notes=_ROOMS_NOTES + " The paper's baseline is FCRN (ResNet-50 with up-projections); here it is ResNet-50 with an "
@@ -250,7 +261,7 @@ _MULTI = ("Procedural `shapes_multi` (semantic classes with a background, and in
           "CamVid has neither a background class nor instances. Run it on VOC with `--dataset voc --data-root PATH`.")
 _MULTI_SCALES = {'cpu': dict(size=64, steps=1500, batch_size=8, width=32, analyzer_width=32),
                  'paper': dict(size=128, steps=20000, batch_size=8, width=64, analyzer_width=64)}
-_MULTI_NOTES = "U-Net-7 predictor and the 5-layer analyzer; Adam lr 1e-3 for both players; the paper plots per-class bars and gives no numbers."
+_MULTI_NOTES = "U-Net-7 predictor and the 5-layer analyzer; Adam lr 1e-3 for both players. " + _RELEASED + " The paper plots per-class bars and gives no numbers."
 register_table(TableSpec(
     'fig10_confusion', "Share of each class's pixels confused with background: IID, GAN and ASM",
     "Supplement Fig. 10 (confusion with background, VOC)", 'shapes_multi', 'semantic', _COMPARE,
@@ -266,7 +277,7 @@ register_table(TableSpec(
 register_table(TableSpec(
     'fig9_instance', "Instance-wise depth error per object class: IID, cGAN and ASM",
     "Fig. 9 (instance-wise depth, 2D-3D-S)", 'rooms', 'depth',
-    tuple(Row(_LOSS_NAMES[l], dict(loss=l) | (_ASM_ROOMS if l == 'asm' else {})) for l in ('iid', 'cgan', 'asm')),
+    tuple(Row(_LOSS_NAMES[l], dict(loss=l)) for l in ('iid', 'cgan', 'asm')),
     (DEPTH_COLUMNS[0], Column('inst_abs_rel', 'inst. rel', lower_better=True),
      Column('inst_abs_rel/*', '{} inst. rel', lower_better=True)),
     base=dict(arch='unet18', analyzer='analyzer9'), scales=_ROOMS_SCALES, stand_in=_ROOMS, alt_datasets=('s2d3ds',),
@@ -282,8 +293,20 @@ KEY_EXCLUDED = tuple(RUNTIME_PARAMS) + ('data_root',)
 
 def run_key(params:Mapping) -> str:
     "A 16-hex-digit key of the parameters that change a run's result."
-    ident = {k: params.get(k, DEFAULTS[k]) for k in PARAM_NAMES if k not in KEY_EXCLUDED}
+    ident = {k: params[k] if k in params else LEGACY.get(k, DEFAULTS[k]) for k in PARAM_NAMES if k not in KEY_EXCLUDED}
+    ident = {k: v for k, v in ident.items() if not (k in LEGACY and v == LEGACY[k])}   # as keyed before they existed
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+PROTOCOLS = {   # the settings a table's runs were trained under (the store files every run under one)
+    'first': "the first protocol: this workbench's own settings before issue 18 (`defaults='first'`: ASM's analyzer "
+             "weight 1, no weight decay outside the rooms tables, the IID normal loss 2 - 2cos, Adam on CamVid, ...)",
+    'faithful': "the released code's settings (`defaults='official'`: see the table in 05_train)",
+}
+CURRENT_PROTOCOL = 'faithful'
+
+def protocol_of(params:Mapping) -> str:
+    "The protocol a run's parameters belong to: 'faithful' under `defaults='official'`, else 'first'."
+    return 'faithful' if params.get('defaults', LEGACY['defaults']) == 'official' else 'first'
 
 def run_name(params:Mapping, key:str) -> str:
     "A readable, unique run directory name: `<dataset>-<task>-<loss>-<key>`."
@@ -296,7 +319,19 @@ CREATE TABLE IF NOT EXISTS runs (
     result TEXT, error TEXT, code_version TEXT, host TEXT, started REAL, finished REAL, notebook TEXT);
 CREATE TABLE IF NOT EXISTS members (
     table_name TEXT NOT NULL, scale TEXT NOT NULL, row_name TEXT NOT NULL, seed INTEGER NOT NULL, key TEXT NOT NULL,
-    position INTEGER NOT NULL, PRIMARY KEY (table_name, scale, row_name, seed));
+    position INTEGER NOT NULL, protocol TEXT NOT NULL DEFAULT 'first',
+    PRIMARY KEY (table_name, scale, protocol, row_name, seed));
+CREATE INDEX IF NOT EXISTS members_key ON members (key);
+"""
+# a store made before protocols existed: its members are the first protocol's (SQLite cannot change a primary key in place)
+MIGRATE_PROTOCOL = """
+ALTER TABLE members RENAME TO members_before_protocols;
+CREATE TABLE members (
+    table_name TEXT NOT NULL, scale TEXT NOT NULL, row_name TEXT NOT NULL, seed INTEGER NOT NULL, key TEXT NOT NULL,
+    position INTEGER NOT NULL, protocol TEXT NOT NULL DEFAULT 'first',
+    PRIMARY KEY (table_name, scale, protocol, row_name, seed));
+INSERT INTO members SELECT table_name, scale, row_name, seed, key, position, 'first' FROM members_before_protocols;
+DROP TABLE members_before_protocols;
 CREATE INDEX IF NOT EXISTS members_key ON members (key);
 """
 STATUSES = ('pending', 'running', 'done', 'failed', 'interrupted')
@@ -324,6 +359,8 @@ class ResultStore:
         self.db.execute("PRAGMA synchronous = NORMAL")
         with self._write() as db:
             for stmt in filter(str.strip, SCHEMA.split(';')): db.execute(stmt)
+            if 'protocol' not in [r['name'] for r in db.execute("PRAGMA table_info(members)")]:
+                for stmt in filter(str.strip, MIGRATE_PROTOCOL.split(';')): db.execute(stmt)
 
     @staticmethod
     def _retry_locked(f, timeout:float):
@@ -353,10 +390,11 @@ class ResultStore:
 def _json(o) -> str|None: return None if o is None else json.dumps(o, sort_keys=True)
 
 def _add_member(self:ResultStore, table:str, scale:str, row:str, seed:int, key:str, params:Mapping, position:int=0):
-    "File run `key` as (table, scale, row, seed); create the run as 'pending' if the store does not have it."
+    "File run `key` as (table, scale, row, seed) of its protocol; create the run as 'pending' if the store does not have it."
     with self._write() as db:
         db.execute("INSERT OR IGNORE INTO runs (key, status, params) VALUES (?, 'pending', ?)", (key, _json(dict(params))))
-        db.execute("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?)", (table, scale, row, seed, key, position))
+        db.execute("INSERT OR REPLACE INTO members (table_name, scale, row_name, seed, key, position, protocol) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (table, scale, row, seed, key, position, protocol_of(params)))
 
 def _start(self:ResultStore, key:str, run_dir:str|os.PathLike, params:Mapping, code:str|None=None):
     "Mark run `key` as running (a run that is done stays done)."
@@ -396,11 +434,21 @@ def _run(self:ResultStore, key:str) -> dict|None:
     row = self.db.execute("SELECT * FROM runs WHERE key=?", (key,)).fetchone()
     return None if row is None else _decode(row)
 
-def _members(self:ResultStore, table:str|None=None, scale:str|None=None) -> list[dict]:
-    "Runs with their (table_name, scale, row_name, seed), in table order."
-    q = ("SELECT m.table_name, m.scale, m.row_name, m.seed, m.position, r.* FROM members m JOIN runs r ON r.key = m.key "
-         "WHERE (? IS NULL OR m.table_name = ?) AND (? IS NULL OR m.scale = ?) ORDER BY m.table_name, m.scale, m.position, m.seed")
-    return [_decode(r) for r in self.db.execute(q, (table, table, scale, scale))]
+def _members(self:ResultStore, table:str|None=None, scale:str|None=None, protocol:str|None=None) -> list[dict]:
+    "Runs with their (table_name, scale, protocol, row_name, seed), in table order."
+    q = ("SELECT m.table_name, m.scale, m.protocol, m.row_name, m.seed, m.position, r.* FROM members m JOIN runs r ON r.key = m.key "
+         "WHERE (? IS NULL OR m.table_name = ?) AND (? IS NULL OR m.scale = ?) AND (? IS NULL OR m.protocol = ?) "
+         "ORDER BY m.table_name, m.scale, m.protocol, m.position, m.seed")
+    return [_decode(r) for r in self.db.execute(q, (table, table, scale, scale, protocol, protocol))]
+
+def _protocols(self:ResultStore, table:str, scale:str) -> list[str]:
+    "The protocols the store has runs of (`table`, `scale`) under, in the order of `PROTOCOLS`."
+    have = {r[0] for r in self.db.execute("SELECT DISTINCT protocol FROM members WHERE table_name=? AND scale=?", (table, scale))}
+    return [p for p in PROTOCOLS if p in have] + sorted(have - set(PROTOCOLS))
+
+def shown_protocol(protocols:Sequence[str]) -> str:
+    "The protocol to show of those a table has runs under: the current one if it has any, else the latest."
+    return CURRENT_PROTOCOL if CURRENT_PROTOCOL in protocols or not protocols else list(protocols)[-1]
 
 def _tables(self:ResultStore) -> list[tuple[str, str]]:
     "(table, scale) pairs the store has runs for."
@@ -409,7 +457,7 @@ def _tables(self:ResultStore) -> list[tuple[str, str]]:
 def _runs(self:ResultStore) -> list[dict]:
     return [_decode(r) for r in self.db.execute("SELECT * FROM runs ORDER BY key")]
 
-ResultStore.run, ResultStore.members, ResultStore.tables, ResultStore.runs = _run, _members, _tables, _runs
+ResultStore.run, ResultStore.members, ResultStore.tables, ResultStore.runs, ResultStore.protocols = _run, _members, _tables, _runs, _protocols
 
 # %% ../nbs/06_tables.ipynb #c38c6b2f
 def curate_notebook(src:str|os.PathLike, dst:str|os.PathLike) -> Path:
@@ -442,24 +490,32 @@ def parse_shard(shard:str|None) -> tuple[int, int]:
     return i, n
 
 def plan(spec:TableSpec|str, scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
-         dataset:str|None=None, data_root:str|None=None, shard:str|None=None) -> list[Job]:
+         dataset:str|None=None, data_root:str|None=None, shard:str|None=None,
+         rows:Sequence[str]|None=None,   # only these rows (by name); None: every row
+        ) -> list[Job]:
     """The runs of `spec` at `scale` for `seeds` (a count, or the seeds themselves), this shard's share, seed by seed:
     every row's first seed comes before any row's second, so a table cut short still has every row."""
     spec = get_table(spec) if isinstance(spec, str) else spec
     if isinstance(seeds, int): check_number('seeds', seeds, lo=1, integer=True); seeds = range(seeds)
+    wanted = None if rows is None else {spec.row(r).name for r in rows}   # a misspelt row is named with the valid ones
     i, n = parse_shard(shard)
     jobs = []
     for seed in seeds:
         for pos, row in enumerate(spec.rows):
+            if wanted is not None and row.name not in wanted: continue
             p = spec.params(row, scale, seed, dataset=dataset, data_root=data_root)
             key = run_key(p)
             jobs.append(Job(spec.name, scale, row.name, seed, pos, key, p, str(Path(runs_root) / run_name(p, key))))
     return jobs[i::n]
 
 def plan_tables(specs:Sequence[TableSpec|str], scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
-                dataset:str|None=None, data_root:str|None=None, shard:str|None=None) -> list[Job]:
-    "The runs of several tables, seed by seed across them: every table's first seed before any table's second."
-    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, shard)]
+                dataset:str|None=None, data_root:str|None=None, shard:str|None=None, rows:Sequence[str]|None=None) -> list[Job]:
+    "The runs of several tables, seed by seed across them: every table's first seed before any table's second (`rows`: only rows of these names)."
+    if rows is not None:   # every name must be a row of some table
+        names = {r.name for s in specs for r in (get_table(s) if isinstance(s, str) else s).rows}
+        for r in rows: check_param('row', r, sorted(names))
+    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, shard,
+                                           None if rows is None else [r.name for r in (get_table(s) if isinstance(s, str) else s).rows if r.name in rows])]
     return sorted(jobs, key=lambda j: j.seed)   # stable: table order, then row order, within a seed
 
 # %% ../nbs/06_tables.ipynb #a5249841
@@ -508,7 +564,7 @@ def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence
               runs_root:str|os.PathLike='runs/tables', store:str|os.PathLike='reports/results.sqlite',
               notebooks_dir:str|os.PathLike|None='auto', keep:str='first-seed', dataset:str|None=None,
               data_root:str|None=None, shard:str|None=None, log:Callable[[str], None]|None=print,
-              log_output:bool=False) -> dict:
+              log_output:bool=False, rows:Sequence[str]|None=None) -> dict:
     """Run every (row, seed) of `spec` at `scale` that is not finished yet; returns {'done', 'skipped', 'failed', ...} counts.
     `spec` may be several tables: their runs share one pool of workers, seed by seed across the tables (`plan_tables`),
     and a run two tables share is trained once."""
@@ -516,7 +572,7 @@ def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence
     check_param('keep', keep, KEEP_NOTEBOOKS)
     log = log or (lambda s: None)
     specs = [get_table(s) if isinstance(s, str) else s for s in ([spec] if isinstance(spec, (str, TableSpec)) else spec)]
-    jobs = plan_tables(specs, scale, seeds, runs_root, dataset, data_root, shard)
+    jobs = plan_tables(specs, scale, seeds, runs_root, dataset, data_root, shard, rows)
     nb_dir = Path(store).parent / 'notebooks' if notebooks_dir == 'auto' else notebooks_dir
     code, counts, todo = code_version(), dict(planned=len(jobs), skipped=0, shared=0, done=0, failed=0, interrupted=0), []
     with ResultStore(store) as st:
@@ -581,11 +637,16 @@ def _mean_std(vals:Sequence[float]) -> tuple[float|None, float|None]:
     if not vals: return None, None
     return statistics.fmean(vals), (statistics.stdev(vals) if len(vals) > 1 else 0.0)
 
-def summarize(store:ResultStore|str|os.PathLike, spec:TableSpec|str, scale:str) -> dict:
-    "{'columns': [(Column, key, label)], 'rows': [{name, cells: {label: Cell}, runs: {status: n}, keys}], ...}"
+def summarize(store:ResultStore|str|os.PathLike, spec:TableSpec|str, scale:str,
+              protocol:str|None=None,   # which protocol's runs; None: the current one if it has runs, else the latest that has
+             ) -> dict:
+    "{'columns': [(Column, key, label)], 'rows': [{name, cells: {label: Cell}, runs: {status: n}, keys}], 'protocol', ...}"
     spec = get_table(spec) if isinstance(spec, str) else spec
     st = store if isinstance(store, ResultStore) else ResultStore(store)
-    try: members = st.members(spec.name, scale)
+    try:
+        protocols = st.protocols(spec.name, scale)
+        if protocol is None: protocol = shown_protocol(protocols)
+        members = st.members(spec.name, scale, protocol)
     finally:
         if st is not store: st.close()
     # metric keys with a value in some finished run (a per-class key that no run scores, e.g. a class without instances, is left out)
@@ -603,7 +664,7 @@ def summarize(store:ResultStore|str|os.PathLike, spec:TableSpec|str, scale:str) 
         rows.append(dict(name=row.name, cells=cells, runs=status, members=ms))
     datasets = sorted({m['params']['dataset'] for m in members})
     return dict(spec=spec, scale=scale, columns=columns, rows=rows, datasets=datasets,
-                seeds=sorted({m['seed'] for m in members}))
+                seeds=sorted({m['seed'] for m in members}), protocol=protocol, protocols=protocols)
 
 def format_cell(cell:Cell, column:Column, seeds:int|None=None) -> str:
     "'77.12 ± 0.40' (with '(n=2)' when fewer seeds than planned finished), or '—'."
@@ -613,6 +674,49 @@ def format_cell(cell:Cell, column:Column, seeds:int|None=None) -> str:
     return s + (f" (n={cell.n})" if seeds and cell.n < seeds else "")
 
 def format_paper(v:float|None, column:Column) -> str: return '—' if v is None else f"{v:.{column.ndigits}f}"
+
+# %% ../nbs/06_tables.ipynb #077fb00d
+SETTING_NAMES = ('arch', 'width', 'size', 'batch_size', 'steps', 'augment', 'optimizer', 'lr', 'lr_analyzer', 'momentum',
+                 'poly_power', 'weight_decay', 'decay_params', 'normal_weight', 'analyzer', 'analyzer_width', 'analyzer_conv1',
+                 'asm_layers', 'adv_lambda', 'rec_lambda', 'asm_reduction', 'margin', 'rec', 'adv', 'iid_lambda', 'discriminator')
+_ASM_ONLY = ('analyzer', 'analyzer_width', 'analyzer_conv1', 'asm_layers', 'rec_lambda', 'asm_reduction', 'margin', 'rec', 'adv')
+
+def _relevant(name:str, p:Mapping) -> bool:
+    "Does setting `name` change a run with the resolved parameters `p`?"
+    asm, gan = p['loss'] in ('asm', 'iid+asm'), p['loss'] in ('gan', 'cgan')
+    if name in _ASM_ONLY: return asm
+    if name == 'iid_lambda': return p['loss'] == 'iid+asm'
+    if name in ('adv_lambda', 'lr_analyzer'): return asm or gan
+    if name == 'discriminator': return gan
+    if name == 'normal_weight': return p['task'] in ('normal', 'depth+normal')
+    if name == 'momentum': return p['optimizer'] == 'sgd'
+    return True
+
+def settings_of(row_params:Mapping[str, Mapping]) -> dict:
+    "{'shared': {name: value}, 'rows': {row: {name: value}}}: the resolved settings of rows given by their parameters."
+    rows = {}
+    for name, params in row_params.items():
+        p = TrainConfig.from_record(dict(params) | {'data_root': None, 'run_dir': None}).resolved()
+        rows[name] = {k: p[k] for k in SETTING_NAMES if _relevant(k, p)}
+    first = next(iter(rows.values()), {})
+    shared = {k: v for k, v in first.items() if all(k in r and r[k] == v for r in rows.values())}
+    return dict(shared=shared, rows={n: {k: v for k, v in s.items() if k not in shared} for n, s in rows.items()})
+
+def table_settings(spec:TableSpec|str, scale:str) -> dict:
+    "`settings_of` the rows of `spec` at `scale`, as the spec sets them now."
+    spec = get_table(spec) if isinstance(spec, str) else spec
+    return settings_of({r.name: spec.raw_params(r, scale) for r in spec.rows})
+
+def summary_settings(summary:dict) -> dict:
+    "The settings of the runs a summary shows (their recorded parameters), else of its spec now."
+    trained = {r['name']: r['members'][0]['params'] for r in summary['rows'] if r.get('members')}
+    return settings_of(trained) if trained else table_settings(summary['spec'], summary['scale'])
+
+def format_settings(settings:dict) -> str:
+    "The settings as text: one line of the shared ones, then one per row for what differs."
+    kv = lambda d: ', '.join(f"{k}={v}" for k, v in d.items())
+    return "\n".join([f"settings (every row): {kv(settings['shared'])}"] +
+                     [f"  {n}: {kv(d)}" for n, d in settings['rows'].items() if d])
 
 # %% ../nbs/06_tables.ipynb #c6bb8a9a
 COMPARED_LOSSES, BASELINE_LOSSES = ('asm', 'iid+asm'), ('iid', 'gan', 'cgan')
@@ -687,8 +791,14 @@ def format_table(summary:dict) -> str:
     data = ', '.join(summary['datasets']) or spec.dataset
     title = (f"{spec.name}: {spec.title}\n{spec.source}; data: {data}; scale {summary['scale']}; "
              f"seeds {', '.join(map(str, summary['seeds'])) or '—'}; ours: mean ± std over seeds")
-    return (title + ("\n" + spec.stand_in if spec.stand_in and spec.dataset in summary['datasets'] else "") + "\n\n"
-            + "\n".join(text) + format_comparisons(summary))
+    proto = summary.get('protocol', CURRENT_PROTOCOL)
+    note = f"\nprotocol: {proto}, {PROTOCOLS.get(proto, '')}"
+    if proto != CURRENT_PROTOCOL:
+        note += (f"\n(no run of the current protocol, {CURRENT_PROTOCOL!r}, yet: these results were trained under earlier "
+                 f"settings; `asm-wb tables run {spec.name}` trains the table under the current ones)")
+    settings = "\n" + format_settings(summary_settings(summary))
+    return (title + ("\n" + spec.stand_in if spec.stand_in and spec.dataset in summary['datasets'] else "") + note
+            + settings + "\n\n" + "\n".join(text) + format_comparisons(summary))
 
 def format_comparisons(summary:dict) -> str:
     "The `comparisons` of a summary as aligned text ('' when the table has no ASM row with a baseline)."

@@ -28,11 +28,12 @@ from .models import create_model, list_models
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PARAMS', 'PARAM_NAMES', 'DEFAULTS', 'RUNTIME_PARAMS', 'DEFAULT_ANALYZER', 'DEFAULT_DISCRIMINATOR',
-           'DEFAULT_ADV_LAMBDA', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'Param', 'map_channels', 'TrainConfig',
-           'StepBatches', 'make_transform', 'KeyedDataset', 'load_split', 'build_networks', 'build_objective',
-           'NonFiniteLossError', 'first_nonfinite', 'StopRequest', 'init_distributed', 'rng_state', 'set_rng_state',
-           'save_checkpoint', 'load_checkpoint', 'default_run_dir', 'upsample_prediction', 'Trainer', 'run_training',
-           'parameters_source', 'config_from_namespace', 'parse_value', 'train_notebook', 'run_notebook']
+           'DEFAULT_SETS', 'DEFAULT_ADV_LAMBDA', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'CHANNELS_LAST_CPU',
+           'Param', 'map_channels', 'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split',
+           'build_networks', 'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest',
+           'init_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'progress_bar',
+           'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run', 'run_training', 'parameters_source',
+           'config_from_namespace', 'parse_value', 'train_notebook', 'run_notebook']
 
 # %% ../nbs/05_train.ipynb #97bcf823
 @dataclass(frozen=True)
@@ -67,15 +68,19 @@ PARAMS = (
     Param('arch', 'unet7', "the predictor: a name from asm_wb.models.list_models('predictor')", _dynamic(lambda: list_models('predictor'))),
     Param('width', 32, "the predictor's base channel width (None: the architecture's default)", _optional(_integer(1))),
     Param('loss', 'iid', "training loss: 'iid', 'asm', 'gan', 'cgan' or 'iid+asm'", _choice(*LOSSES)),
+    Param('defaults', 'official', "which settings fill the parameters left at None: 'official' (the authors' released code) or 'first' (this workbench's first protocol); see DEFAULT_SETS", _choice('official', 'first')),
     Param('asm_layers', 'conv1-2', "ASM: analyzer layers matched, e.g. 'conv1', 'conv1-2', 'conv3', 'conv1-3', 'conv1,conv3'", _text),
     Param('rec', True, "ASM: train the analyzer with the reconstruction regulariser (False: the 'w/o rec.' ablation)", _bool),
     Param('adv', True, "ASM: train the analyzer adversarially (False: the 'w/o adv.' ablation)", _bool),
     Param('rec_lambda', 1.0, "ASM: weight of the reconstruction loss in the analyzer's step", _number(0)),
-    Param('adv_lambda', None, "adversarial weight; None: 1.0 for ASM's analyzer hinge, 0.01 for the GAN/cGAN predictor", _optional(_number(0))),
+    Param('adv_lambda', None, "adversarial weight; None: the defaults' (official: 0.012 for ASM's analyzer hinge, 0.01 for the GAN/cGAN predictor; first: 1.0 for ASM)", _optional(_number(0))),
+    Param('asm_reduction', None, "ASM: how each layer's distance averages over feature pixels: 'all' (masked ones count 0) or 'valid'; None: the defaults' (official 'all', first 'valid')", _optional(_choice('all', 'valid'))),
+    Param('normal_weight', None, "normals: the IID loss is w*(1 - cos), with the gradient of -w*mean(cos); None: the defaults' (official 10, first 2: the normalised L2, 2 - 2cos)", _optional(_number(0))),
     Param('iid_lambda', 1.0, "IID+ASM: weight of the IID loss added to ASM", _number(0)),
     Param('margin', 0.8, "ASM: hinge margin of the analyzer (official code: 0.8)", _number(0, 4)),
     Param('analyzer', 'auto', "ASM's structure autoencoder; 'auto': analyzer7 (figure-ground), analyzer5 (semantic), analyzer9 (depth, normal), analyzer9_joint", _dynamic(lambda: list_models('analyzer'), ['auto'])),
     Param('analyzer_width', None, "the analyzer's base width (None: its default, 32; 64 for analyzer9_joint)", _optional(_integer(1))),
+    Param('analyzer_conv1', None, "the analyzer's conv1 width per input map: 'half' of analyzer_width or 'full'; None: the defaults' (official 'half', first 'full')", _optional(_choice('half', 'full'))),
     Param('discriminator', 'auto', "GAN/cGAN discriminator; 'auto': gan_disc for gan, patchgan for cgan", _dynamic(lambda: list_models('discriminator'), ['auto'])),
     Param('steps', 1500, "training iterations", _integer(1)),
     Param('batch_size', 8, "images per iteration, summed over all processes", _integer(1)),
@@ -87,7 +92,8 @@ PARAMS = (
     Param('lr', 1e-3, "the predictor's base learning rate (poly decay to 0)", _number(0)),
     Param('lr_analyzer', None, "the analyzer's or discriminator's base learning rate (None: lr, as the official scripts; the paper: not above lr)", _optional(_number(0))),
     Param('momentum', 0.9, "SGD momentum (Adam: beta1 stays 0.9)", _number(0, 1)),
-    Param('weight_decay', 0.0, "L2 weight decay of both players (VOC, 2D-3D-S: 5e-4)", _number(0)),
+    Param('weight_decay', None, "L2 weight decay of both players; None: the defaults' (official 5e-4, first 0)", _optional(_number(0))),
+    Param('decay_params', None, "what weight decay applies to: 'weights' (conv and linear weights, not biases or norms) or 'all'; None: the defaults' (official 'weights', first 'all')", _optional(_choice('weights', 'all'))),
     Param('poly_power', 0.9, "learning-rate schedule: lr * (1 - step/steps) ** poly_power", _number(0)),
     Param('clip_analyzer', 0.0, "largest gradient norm of the analyzer/discriminator; 0: no clipping", _number(0)),
     Param('eval_every', 0, "evaluate on the validation split every this many steps (0: only at the end)", _integer(0)),
@@ -95,7 +101,7 @@ PARAMS = (
     Param('seed', 0, "seed of the initialisation, the data order and the augmentation", _integer(0, 2**32 - 1)),
     Param('device', 'auto', "'auto' (CUDA when present, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'", _text),
     Param('amp', 'auto', "mixed precision: 'auto' (bfloat16 on CUDA, off on CPU), 'bf16' or 'off'", _choice(*AMP_MODES)),
-    Param('channels_last', 'auto', "channels-last memory format: 'auto' (on CUDA only), True or False", _choice('auto', True, False)),
+    Param('channels_last', 'auto', "channels-last memory format: 'auto' (on CUDA; on CPU for the networks where it was measured faster), True or False", _choice('auto', True, False)),
     Param('num_workers', 0, "DataLoader worker processes (0: load in the training process)", _integer(0)),
     Param('run_dir', None, "where the checkpoint, history and metrics.json go (None: runs/<dataset>-<task>-<loss>-s<seed>)", _optional(_text)),
     Param('resume', False, "continue the run in run_dir from its checkpoint (a finished run is not trained again)", _bool),
@@ -108,7 +114,17 @@ RUNTIME_PARAMS = ('device', 'amp', 'channels_last', 'num_workers', 'eval_every',
 DEFAULT_ANALYZER = {'figure_ground': 'analyzer7', 'semantic': 'analyzer5', 'depth': 'analyzer9', 'normal': 'analyzer9',
                     'depth+normal': 'analyzer9_joint'}  # the paper's analyzers per task (ASM_SPEC §3)
 DEFAULT_DISCRIMINATOR = {'gan': 'gan_disc', 'cgan': 'patchgan'}
-DEFAULT_ADV_LAMBDA = {'asm': 1.0, 'iid+asm': 1.0, 'gan': 0.01, 'cgan': 0.01}
+DEFAULT_SETS = {   # what the parameters left at None become, under `defaults` (see the table above)
+    'official': dict(adv_lambda={'asm': 0.012, 'iid+asm': 0.012, 'gan': 0.01, 'cgan': 0.01}, asm_reduction='all',
+                     normal_weight=10.0, rec_normal_weight=1.0, analyzer_conv1='half', weight_decay=5e-4, decay_params='weights',
+                     scale_discriminator=True),
+    'first':    dict(adv_lambda={'asm': 1.0, 'iid+asm': 1.0, 'gan': 0.01, 'cgan': 0.01}, asm_reduction='valid',
+                     normal_weight=2.0, rec_normal_weight=2.0, analyzer_conv1='full', weight_decay=0.0, decay_params='all',
+                     scale_discriminator=False),
+}
+DEFAULT_ADV_LAMBDA = DEFAULT_SETS['official']['adv_lambda']
+# a run recorded before these parameters existed was trained with these values (`TrainConfig.from_record` fills them in)
+LEGACY = {'defaults': 'first', 'asm_reduction': None, 'normal_weight': None, 'analyzer_conv1': None, 'decay_params': None}
 
 def map_channels(task:str, num_classes:int|None=None) -> int:
     "Channels of the map the analyzer or discriminator sees: classes, 1 (log depth), 3 (normals) or 4 (both)."
@@ -139,12 +155,20 @@ class TrainConfig:
             raise ValueError(f"invalid value 'analyzer9_joint' for parameter 'analyzer': it is for task 'depth+normal', not {self.task!r}")
         get_device(self.device)
 
+    @classmethod
+    def from_record(cls, params:Mapping) -> TrainConfig:
+        "The config of a recorded run (metrics.json or a checkpoint): parameters it predates take the values it was trained with."
+        return cls(**(LEGACY | {k: v for k, v in params.items() if k in PARAM_NAMES}))
+
     def resolved(self) -> dict:
-        "The parameters with 'auto'/None choices that depend on others filled in (the names of the networks, adv_lambda, lr_analyzer)."
-        d = self.to_dict()
+        "The parameters with 'auto'/None choices filled in: the networks, lr_analyzer, and what `defaults` sets (plus rec_normal_weight)."
+        d, s = self.to_dict(), DEFAULT_SETS[self.defaults]
         if d['analyzer'] == 'auto': d['analyzer'] = DEFAULT_ANALYZER[self.task]
         if d['discriminator'] == 'auto': d['discriminator'] = DEFAULT_DISCRIMINATOR.get(self.loss, 'patchgan')
-        if d['adv_lambda'] is None: d['adv_lambda'] = DEFAULT_ADV_LAMBDA.get(self.loss, 1.0)
+        if d['adv_lambda'] is None: d['adv_lambda'] = s['adv_lambda'].get(self.loss, 0.0)
+        for k in ('asm_reduction', 'normal_weight', 'analyzer_conv1', 'weight_decay', 'decay_params'):
+            if d[k] is None: d[k] = s[k]
+        d['rec_normal_weight'], d['scale_discriminator'] = s['rec_normal_weight'], s['scale_discriminator']
         if d['lr_analyzer'] is None: d['lr_analyzer'] = self.lr
         return d
 
@@ -234,15 +258,21 @@ def build_networks(cfg:TrainConfig, num_classes:int|None) -> tuple[nn.Module, nn
     if cfg.loss == 'iid': return predictor, None
     if cfg.loss in ('asm', 'iid+asm'):
         akw = dict(in_channels=k) | ({} if cfg.analyzer_width is None else dict(width=cfg.analyzer_width))
-        return predictor, create_model(r['analyzer'], **akw)
+        analyzer = create_model(r['analyzer'], **akw)
+        if r['analyzer_conv1'] == 'half' and len(analyzer.splits) == 1:   # the official conv1: half the base width per input map
+            analyzer = create_model(r['analyzer'], **akw, widths=(analyzer.widths[0] // 2,) + analyzer.widths[1:])
+        return predictor, analyzer
     return predictor, create_model(r['discriminator'], in_channels=k)
 
 def build_objective(cfg:TrainConfig, adversary:nn.Module|None, num_classes:int|None):
     "The `asm_wb.losses.Objective` of `cfg`."
     r = cfg.resolved()
-    if cfg.loss == 'iid': return make_objective('iid', cfg.task, None, num_classes)
-    if cfg.loss in ('gan', 'cgan'): return make_objective(cfg.loss, cfg.task, adversary, num_classes, adv_lambda=r['adv_lambda'])
-    kw = dict(layers=cfg.asm_layers, adv=cfg.adv, rec=cfg.rec, adv_lambda=r['adv_lambda'], rec_lambda=cfg.rec_lambda, margin=cfg.margin)
+    w = dict(normal_weight=r['normal_weight'])
+    if cfg.loss == 'iid': return make_objective('iid', cfg.task, None, num_classes, **w)
+    if cfg.loss in ('gan', 'cgan'): return make_objective(cfg.loss, cfg.task, adversary, num_classes, adv_lambda=r['adv_lambda'],
+                                                   scale_discriminator=r['scale_discriminator'], **w)
+    kw = dict(layers=cfg.asm_layers, adv=cfg.adv, rec=cfg.rec, adv_lambda=r['adv_lambda'], rec_lambda=cfg.rec_lambda, margin=cfg.margin,
+              reduction=r['asm_reduction'], rec_normal_weight=r['rec_normal_weight'], **w)
     if cfg.loss == 'iid+asm': kw['iid_lambda'] = cfg.iid_lambda
     return make_objective(cfg.loss, cfg.task, adversary, num_classes, **kw)
 
@@ -350,6 +380,19 @@ def load_checkpoint(path:str|Path) -> dict:
     return state
 
 # %% ../nbs/05_train.ipynb #5abe9128
+# networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike
+# (benchmarks/bench_channels_last.py on a quiet 2-core machine; see the note above): `channels_last='auto'` uses it for them
+CHANNELS_LAST_CPU = frozenset()
+
+def progress_bar(total:int, initial:int=0, disable:bool=False, desc:str='', file=None,
+                 every:float=0.05,   # outside a terminal, print a line each time this share of the run is done
+                ) -> tqdm:
+    "A tqdm bar on stderr: live in a terminal; in papermill and CI logs, one line every `every` of the run (about 20)."
+    file = file or sys.stderr
+    if file.isatty(): return tqdm(total=total, initial=initial, disable=disable, desc=desc, file=file, mininterval=0.5, dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, disable=disable, desc=desc, file=file, ncols=100,
+                mininterval=0, maxinterval=float('inf'), miniters=max(1, math.ceil(total * every)))
+
 def default_run_dir(cfg:TrainConfig) -> Path:
     "runs/<dataset>-<task>-<loss>-s<seed> under $ASM_WB_RUNS, else under ./runs."
     root = Path(os.environ.get('ASM_WB_RUNS', 'runs')).expanduser()
@@ -386,7 +429,7 @@ class Trainer:
         if device.type == 'cuda': torch.cuda.set_device(device)   # NCCL works on the current device
         self.device = device
         self.amp_dtype = torch.bfloat16 if cfg.amp == 'bf16' or (cfg.amp == 'auto' and device.type == 'cuda' and torch.cuda.is_bf16_supported()) else None
-        self.channels_last = cfg.channels_last is True or (cfg.channels_last == 'auto' and device.type == 'cuda')
+        self.channels_last = cfg.channels_last is True or (cfg.channels_last == 'auto' and (device.type == 'cuda' or cfg.arch in CHANNELS_LAST_CPU))
         self.run_dir = Path(cfg.run_dir) if cfg.run_dir is not None else default_run_dir(cfg)
         self.progress = progress and self.rank == 0
         seed_everything(cfg.seed)
@@ -415,9 +458,13 @@ class Trainer:
         self.step, self.history, self.evals, self.train_time, self.checkpoint_step = 0, {}, [], 0.0, None
 
     def _optimizer(self, net, lr):
-        c = self.cfg
-        if c.optimizer == 'adam': return torch.optim.Adam(net.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=c.weight_decay)
-        return torch.optim.SGD(net.parameters(), lr=lr, momentum=c.momentum, weight_decay=c.weight_decay)
+        "SGD or Adam over `net`, with weight decay on the parameters `decay_params` names (an L2 term, as tf.nn.l2_loss is)."
+        c, r = self.cfg, self.cfg.resolved()
+        decay = [p for p in net.parameters() if r['decay_params'] == 'all' or p.ndim > 1]   # 'weights': conv/linear kernels
+        rest = [p for p in net.parameters() if not any(p is q for q in decay)]
+        groups = [dict(params=decay, weight_decay=r['weight_decay'])] + ([dict(params=rest, weight_decay=0.0)] if rest else [])
+        if c.optimizer == 'adam': return torch.optim.Adam(groups, lr=lr, betas=(0.9, 0.999))
+        return torch.optim.SGD(groups, lr=lr, momentum=c.momentum)
 
     @property
     def checkpoint_path(self) -> Path: return self.run_dir / CHECKPOINT
@@ -493,13 +540,17 @@ class Trainer:
         self.checkpoint_step = self.step
         return self.checkpoint_path
 
+    def check_resumable(self, state:dict):
+        "Raise if the checkpoint `state` was trained with other parameters than this trainer's (runtime ones may differ)."
+        ours, theirs = self.cfg.to_dict(), LEGACY | state['params']
+        diff = [f"{k}={theirs.get(k)!r} (now {ours[k]!r})" for k in PARAM_NAMES if k not in RUNTIME_PARAMS and theirs.get(k) != ours[k]]
+        if diff: raise ValueError(f"cannot resume {self.run_dir}: its checkpoint was trained with {', '.join(diff)}; "
+                                  "give the same parameters, or another run_dir for a new run (the run was left as it was)")
+
     def load(self, state:dict|None=None):
         "Restore the run from its checkpoint (or from `state`), after checking that it was trained with the same parameters."
         state = load_checkpoint(self.checkpoint_path) if state is None else state
-        ours, theirs = self.cfg.to_dict(), state['params']
-        diff = [f"{k}={theirs.get(k)!r} (now {ours[k]!r})" for k in PARAM_NAMES if k not in RUNTIME_PARAMS and theirs.get(k) != ours[k]]
-        if diff: raise ValueError(f"cannot resume {self.run_dir}: its checkpoint was trained with {', '.join(diff)}; "
-                                  "give the same parameters, or another run_dir for a new run")
+        self.check_resumable(state)
         self.predictor.load_state_dict(state['predictor'])
         self.opt_predictor.load_state_dict(state['opt_predictor'])
         if self.adversary is not None:
@@ -526,8 +577,7 @@ class Trainer:
             raise FileExistsError(f"{self.run_dir} already holds a run (checkpoint at step {load_checkpoint(self.checkpoint_path)['step']}): "
                                   "pass resume=True to continue it, or choose another run_dir")
         if self.step >= c.steps: return self
-        bar = tqdm(total=c.steps, initial=self.step, disable=not self.progress, desc=f"{c.loss} {c.dataset}", file=sys.stderr,
-                   mininterval=0.5 if sys.stderr.isatty() else 10.0, dynamic_ncols=True)
+        bar = progress_bar(c.steps, self.step, disable=not self.progress, desc=f"{c.loss} {c.dataset}")
         try:
             with StopRequest() as stop:
                 for keys_batch in self._loader():
@@ -587,6 +637,29 @@ class Trainer:
         self.predictor.train()
         return nan_to_none(metrics.compute())
 
+# %% ../nbs/05_train.ipynb #5c25ab26
+def _same_params(a:Mapping, b:Mapping) -> bool:
+    "Do two recorded parameter sets describe the same run (runtime parameters aside; missing ones read as `LEGACY`)?"
+    a, b = LEGACY | dict(a), LEGACY | dict(b)
+    return all(a.get(k) == b.get(k) for k in PARAM_NAMES if k not in RUNTIME_PARAMS)
+
+def existing_run(cfg:TrainConfig, run_dir:str|Path) -> dict|None:
+    """What `run_dir` holds for `cfg`: its metrics.json when it is a finished run of the same parameters and `cfg.resume`
+    (nothing to train); None when there is nothing there or an unfinished run to resume. Raises, without touching the run,
+    when the run there cannot be resumed with `cfg` (other parameters) or `resume` is False."""
+    run_dir = Path(run_dir); out, ckpt = run_dir / 'metrics.json', run_dir / CHECKPOINT
+    if not (out.is_file() or ckpt.is_file()): return None
+    if not cfg.resume:
+        raise FileExistsError(f"{run_dir} already holds a run: pass resume=True to continue it, or choose another run_dir")
+    theirs = read_json(out).get('params', {}) if out.is_file() else load_checkpoint(ckpt)['params']
+    if not _same_params(theirs, cfg.to_dict()):
+        diff = [f"{k}={(LEGACY | theirs).get(k)!r} (now {v!r})" for k, v in cfg.to_dict().items()
+                if k not in RUNTIME_PARAMS and (LEGACY | theirs).get(k) != v]
+        raise ValueError(f"cannot resume {run_dir}: it was trained with {', '.join(diff)}; give the same parameters, "
+                         "or another run_dir for a new run (the run was left as it was)")
+    old = read_json(out) if out.is_file() else {}
+    return old if old.get('status') == 'done' and ckpt.is_file() else None
+
 # %% ../nbs/05_train.ipynb #2e4c4f4a
 def _command(cfg:TrainConfig) -> str:
     "The papermill command that reproduces `cfg`."
@@ -600,14 +673,12 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
     out_path = trainer.run_dir / 'metrics.json'
     info = {'params': cfg.to_dict(), 'resolved': cfg.resolved(), 'asm_wb': asm_wb.__version__, 'torch': torch.__version__,
             'device': str(trainer.device), 'world_size': trainer.world, 'command': _command(cfg)}
-    if cfg.resume and out_path.is_file() and trainer.checkpoint_path.is_file():
-        old = read_json(out_path)
-        if old.get('status') == 'done' and {k: v for k, v in old['params'].items() if k not in RUNTIME_PARAMS} == \
-                {k: v for k, v in cfg.to_dict().items() if k not in RUNTIME_PARAMS}:
-            trainer.load()
-            return trainer, old
-    if not cfg.resume and (out_path.is_file() or trainer.checkpoint_path.is_file()):   # never overwrite a run
-        raise FileExistsError(f"{trainer.run_dir} already holds a run: pass resume=True to continue it, or choose another run_dir")
+    old = existing_run(cfg, trainer.run_dir)      # refuses (and touches nothing) before anything is written
+    if old is not None:
+        trainer.load()
+        return trainer, old
+    if cfg.resume and not trainer.checkpoint_path.is_file() and trainer.rank == 0:
+        print(f"resume=True, but {trainer.run_dir} has no checkpoint ({CHECKPOINT}) yet: training starts from step 0", file=sys.stderr)
     if (dist := _dist()) is not None: dist.barrier()   # every process has looked before process 0 writes
     def write(status, **extra):
         if trainer.rank == 0:
@@ -640,7 +711,8 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
 # %% ../nbs/05_train.ipynb #ecb78db8
 _TYPES = {'data_root': 'Optional[str]', 'width': 'Optional[int]', 'adv_lambda': 'Optional[float]', 'analyzer_width': 'Optional[int]',
           'n_train': 'Optional[int]', 'n_val': 'Optional[int]', 'lr_analyzer': 'Optional[float]', 'channels_last': 'Union[str, bool]',
-          'run_dir': 'Optional[str]'}  # the rest: the type of the default
+          'run_dir': 'Optional[str]', 'weight_decay': 'Optional[float]', 'normal_weight': 'Optional[float]',
+          'asm_reduction': 'Optional[str]', 'analyzer_conv1': 'Optional[str]', 'decay_params': 'Optional[str]'}  # the rest: the type of the default
 
 def parameters_source() -> str:
     "The source of train.ipynb's `parameters` cell: `name: type = default  # help` per parameter (papermill shows all three)."
@@ -675,10 +747,14 @@ def run_notebook(params:Mapping,                 # training parameters (checked 
     run_dir = Path(run_dir).expanduser().resolve()
     params = dict(params) | {'run_dir': str(run_dir)}
     if params.get('data_root') is not None: params['data_root'] = str(Path(params['data_root']).expanduser().resolve())
-    TrainConfig(**params)
+    old = existing_run(TrainConfig(**params), run_dir)   # refused: raises before the executed notebook is touched
+    if old is not None: return old                       # finished: its executed notebook stays the record of the training
     run_dir.mkdir(parents=True, exist_ok=True)
-    nb = Path(notebook) if notebook is not None else train_notebook()
-    try: pm.execute_notebook(str(nb), str(run_dir / 'train.ipynb'), parameters=params, progress_bar=False,
+    nb, out = Path(notebook) if notebook is not None else train_notebook(), run_dir / 'train.ipynb'
+    if out.is_file():   # the notebook of the interrupted run being resumed: kept beside the new one
+        out.rename(next(p for i in range(1, 10**6) if not (p := run_dir / f'train.partial-{i}.ipynb').exists()))
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # the kernel inherits it (see `OMP_WAIT_POLICY` above)
+    try: pm.execute_notebook(str(nb), str(out), parameters=params, progress_bar=False,
                              log_output=log_output, cwd=str(nb.parent))
     except pm.PapermillExecutionError as e:
         raise RuntimeError(f"{run_dir / 'train.ipynb'} failed in cell {e.exec_count}: {e.ename}: {e.evalue}") from None

@@ -23,7 +23,8 @@ from .data import IMAGENET_MEAN, IMAGENET_STD
 __all__ = ['PLOTLY_MARKER', 'IGNORE_COLOUR', 'ERROR_RANGE', 'plotly_js_html', 'figure_html', 'figure_bundle',
            'init_notebook_plotly', 'show', 'label_rgb', 'image_rgb', 'normal_rgb', 'moving_average', 'loss_curves',
            'prediction_grid', 'heat_rgb', 'map_rgb', 'png_data_uri', 'image_array', 'reconstruction_grid',
-           'loss_map_grid', 'patch_grid', 'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay']
+           'loss_map_grid', 'patch_grid', 'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay',
+           'comparison_grid']
 
 # %% ../nbs/05a_viz.ipynb #9aa3f2d9
 PLOTLY_MARKER = 'asm_wb:plotly.js'  # brackets the inline plotly.js that `init_notebook_plotly` writes
@@ -321,4 +322,42 @@ def attribution_overlay(image,                          # (3, H, W) normalised i
                                  colorscale=_SIGNED if signed else _HOT,
                                  hovertemplate=f'{n}<br>x=%{{x}} y=%{{y}}<br>%{{z:.3g}}<extra></extra>'), row=1, col=j)
     fig.update_layout(title=title, height=300, width=240 * (1 + len(names)) + 40, margin=dict(l=10, r=10, t=70, b=10))
+    return _picture_axes(fig)
+
+# %% ../nbs/05a_viz.ipynb #b5302639
+def _truth_and_prediction(task:str, kind:str, sample:Mapping, pred):
+    "The truth and the prediction of one kind of map ('depth' or 'normal' of 'depth+normal'): class indices, depth or normals."
+    p = pred[kind] if isinstance(pred, Mapping) else pred
+    if task in ('figure_ground', 'semantic'): return sample['label'], torch.as_tensor(p).argmax(0)
+    if kind == 'depth': return torch.where(sample['depth_valid'], sample['depth'], torch.nan), p
+    return sample['normal'], p
+
+def _row_pictures(task:str, kind:str, maps:Sequence, num_classes:int|None) -> list[np.ndarray]:
+    "(H, W, 3) uint8 pictures of a row's maps, the truth first; depth on the truth's colour range."
+    if task in ('figure_ground', 'semantic'): return [label_rgb(torch.as_tensor(m).cpu().numpy(), num_classes) for m in maps]
+    if kind == 'depth':
+        ds = [torch.as_tensor(m).detach().float().cpu().reshape(m.shape[-2:]) for m in maps]
+        ok = torch.isfinite(ds[0])
+        lo, hi = (float(ds[0][ok].min()), float(ds[0][ok].max())) if ok.any() else (None, None)
+        return [heat_rgb(d, lo, hi) for d in ds]
+    return [normal_rgb(m) for m in maps]
+
+def comparison_grid(task:str,                          # one of asm_wb.core.TASKS
+                    samples:Sequence[Mapping],         # data-contract samples (image normalised as for training)
+                    preds:Mapping[str, Sequence],      # run name -> per sample: logits (C, H, W), depth (1, H, W), normals or a dict
+                    num_classes:int|None=None,
+                    title:str='validation images: the ground truth and each run\'s prediction') -> go.Figure:
+    "One row per sample: the image, the ground truth, then each run's prediction ('depth+normal': depth columns, then normal ones)."
+    runs, kinds = list(preds), (['depth', 'normal'] if task == 'depth+normal' else [task])
+    heads = lambda k: ([f'{k} truth'] + [f'{k}: {r}' for r in runs]) if len(kinds) > 1 else ['ground truth'] + [f'{r} prediction' for r in runs]
+    cols = ['image'] + [h for k in kinds for h in heads(k)]
+    fig = make_subplots(rows=len(samples), cols=len(cols), column_titles=cols, horizontal_spacing=0.01, vertical_spacing=0.01)
+    for i, s in enumerate(samples):
+        _add_picture(fig, image_rgb(s['image']), i + 1, 1, 'image')
+        for j, k in enumerate(kinds):
+            pairs = [_truth_and_prediction(task, k, s, preds[r][i]) for r in runs]
+            pics = _row_pictures(task, k, [pairs[0][0]] + [pr for _, pr in pairs], num_classes)
+            for c, (pic, name) in enumerate(zip(pics, heads(k))): _add_picture(fig, pic, i + 1, 2 + j * (1 + len(runs)) + c, name)
+    fig.update_layout(title=title, height=170 * len(samples) + 90, width=170 * len(cols) + 40, margin=dict(l=10, r=10, t=80, b=10))
+    fig.update_annotations(font_size=12)
     return _picture_axes(fig)

@@ -4,11 +4,15 @@
 For each loss: milliseconds per step (the median of interleaved timed steps, data loading excluded), FLOPs per step
 (torch.utils.flop_counter: forward and backward of both players' phases), achieved GFLOP/s, and that as a share of
 what a large float32 matmul reaches on this machine in the same run. Target: an ASM step costs at most 1.4x an IID step.
+The matmul is timed before and after the steps and the better of the two is kept, so that a burst of load from another
+process does not deflate it (an earlier version timed it once, after the steps, and reported 86-99 % of a matmul that
+another process had slowed; on a quiet machine training reaches 39-45 %). Time on a quiet machine (`uptime` first).
 
     python benchmarks/bench_train.py            # the configuration above
     python benchmarks/bench_train.py --quick    # 64x64, few steps: a smoke run
 """
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -49,6 +53,8 @@ def main():
     if opts.quick: opts.size, opts.steps = 64, 3
     if opts.threads: torch.set_num_threads(opts.threads)
 
+    load = os.getloadavg()[0]
+    peak_before = matmul_gflops(1024 if opts.quick else 2048, 3 if opts.quick else 10)
     tmp = tempfile.mkdtemp()
     common = dict(size=opts.size, batch_size=opts.batch_size, width=opts.width, analyzer_width=opts.analyzer_width,
                   n_train=opts.batch_size, n_val=1, steps=10 ** 6, arch="unet7", analyzer="analyzer7", device="cpu")
@@ -61,11 +67,12 @@ def main():
         for loss, tr in trainers.items():
             t = time.perf_counter(); tr.train_step(batch[loss]); times[loss].append(time.perf_counter() - t)
     flops = {loss: step_flops(tr, batch[loss]) for loss, tr in trainers.items()}
-    peak = matmul_gflops(1024 if opts.quick else 2048, 3 if opts.quick else 10)
+    peak = max(peak_before, matmul_gflops(1024 if opts.quick else 2048, 3 if opts.quick else 10))
 
     ms = {loss: 1000 * statistics.median(v) for loss, v in times.items()}
     print(f"Training step, unet7 (width {opts.width}) + analyzer7 (width {opts.analyzer_width}), {opts.size}x{opts.size}, "
-          f"batch {opts.batch_size}, {torch.get_num_threads()} threads, {opts.steps} timed steps per loss")
+          f"batch {opts.batch_size}, {torch.get_num_threads()} threads, {opts.steps} timed steps per loss; load average "
+          f"before: {load:.2f}" + (" (not quiet: the ratios are rough)" if load > 0.5 else ""))
     print(f"float32 matmul ({1024 if opts.quick else 2048}^2): {peak:.1f} GFLOP/s\n")
     print(f"{'loss':<6}{'ms/step':>10}{'vs IID':>9}{'GFLOP/step':>12}{'GFLOP/s':>10}{'of matmul':>11}")
     for loss in trainers:

@@ -10,7 +10,9 @@ import secrets
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -58,9 +60,10 @@ def _isolated_env(tmp_path, **extra) -> dict:
 def jupyterlab(tmp_path, tiny_runs):
     "(base URL, token) of a JupyterLab server on 127.0.0.1, stopped afterwards."
     port, token = _free_port(), secrets.token_hex(16)
-    env = _isolated_env(tmp_path, ASM_WB_EXPLORE_RUN=str(tiny_runs / "asm"))
+    # the token in the environment, as `make lab` passes it: never on the command line, where `ps` shows it to every user
+    env = _isolated_env(tmp_path, ASM_WB_EXPLORE_RUN=str(tiny_runs / "asm"), JUPYTER_TOKEN=token)
     cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}",
+           "--ServerApp.port_retries=0", f"--ServerApp.root_dir={ROOT}",
            "--LabApp.expose_app_in_browser=True", f"--FileCheckpoints.checkpoint_dir={tmp_path / 'checkpoints'}"] + (["--allow-root"] if os.geteuid() == 0 else [])
     log = open(tmp_path / "jupyterlab.log", "wb")
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -149,3 +152,48 @@ def test_explore_notebook_renders_dashboards(browser, jupyterlab, tmp_path):
         page.close()
     assert (ROOT / NOTEBOOK).read_bytes() == before, "running the notebook in JupyterLab changed nbs/explore.ipynb"
     assert had_checkpoint or not checkpoint.exists(), f"the test server wrote {checkpoint}"
+
+
+def _session_argvs(sid:int) -> list[list[str]]:
+    "The command lines of the processes in session `sid` (what `ps -eo args` shows for them)."
+    out = []
+    for d in Path("/proc").iterdir():
+        try:
+            if d.name.isdigit() and int((d / "stat").read_text().rsplit(")", 1)[1].split()[3]) == sid:
+                out.append((d / "cmdline").read_bytes().decode(errors="replace").rstrip("\0").split("\0"))
+        except (OSError, IndexError, ValueError): pass   # a process that ended meanwhile
+    return out
+
+
+def test_make_lab_keeps_the_token_off_the_command_line(tmp_path):
+    "`make lab` prints the URL with its token, and the token reaches jupyter through its environment, not its argv (`ps` shows argv to every user)."
+    port, token = _free_port(), secrets.token_hex(16)
+    venv = BIN.parent
+    env = _isolated_env(tmp_path, TOKEN=token)
+    # -o: never remake the install stamp here (the test uses the venv it runs in, as it is)
+    cmd = ["make", "--no-print-directory", "-o", str(venv / ".asm_wb-installed"), f"VENV={venv}", f"PORT={port}", "lab"]
+    log = open(tmp_path / "lab.log", "wb")
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None: pytest.fail(f"make lab exited with {proc.returncode}:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200: break
+            except OSError: pass
+            if time.monotonic() > deadline: pytest.fail(f"make lab did not answer within 60 s:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.3)
+        assert (tmp_path / "lab.log").read_text().splitlines()[0] == f"JupyterLab: {base}/lab?token={token}"
+        argvs = _session_argvs(proc.pid)   # make, and the jupyter server its shell execs
+        assert any("jupyter" in a for argv in argvs for a in argv), argvs
+        assert not any(token in a for argv in argvs for a in argv), argvs
+        with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(f"{base}/api/status", timeout=5)
+        assert e.value.code == 403   # without the token: refused
+    finally:
+        proc.terminate()
+        try: proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9); proc.wait()
+        log.close()

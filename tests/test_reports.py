@@ -1,5 +1,6 @@
 """What is committed in reports/ (the results store, the kept notebooks, the analyzer figures and the pages) builds with
-`asm-wb report` into the results site, and its pages work offline in headless Chromium."""
+`asm-wb report` into the results site, and its pages work offline in headless Chromium. The main job's site (what
+`asm-wb quickstart` builds for its two runs) opens offline on their pictures, before its numbers."""
 import shutil
 import sqlite3
 
@@ -57,3 +58,34 @@ def test_committed_pages_render_offline(browser, committed):
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5", timeout=60_000)
         _check_page(page, failed, remote, min_figures=5)
         page.context.close()
+
+
+TINY = dict(size=32, n_train=16, n_val=8, steps=3, batch_size=4, width=4, analyzer_width=4, checkpoint_every=0)
+
+
+@pytest.fixture(scope="module")
+def quickstart_site(tmp_path_factory):
+    "The site `asm-wb quickstart` builds (its runs filed as the quickstart table, pictures first, no tables not run), of two tiny runs."
+    from asm_wb.report import build_site
+    from asm_wb.tables import TABLES, record_run
+    from asm_wb.train import run_training
+    tmp = tmp_path_factory.mktemp("quickstart")
+    for loss in ("iid", "asm"): run_training(dict(TINY, loss=loss, run_dir=str(tmp / loss)), progress=False)
+    store = tmp / "report" / "results.sqlite"
+    for row, loss in zip(TABLES["quickstart"].rows, ("iid", "asm")): record_run(store, "quickstart", "cpu", row.name, 0, tmp / loss)
+    return build_site(store.parent, tmp / "site", title="quickstart", compare={"IID": tmp / "iid", "ASM": tmp / "asm"}, not_run_yet=False)
+
+
+def test_quickstart_site_opens_on_pictures_offline(browser, quickstart_site, tmp_path):
+    page, failed, remote = _open_offline(browser, quickstart_site.as_uri())
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=30_000)
+    _check_page(page, failed, remote, min_figures=3)
+    page.screenshot(path=str(tmp_path / "quickstart.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "Not run yet" not in body and "table1_horse" not in body, body[-2000:]
+    # in the page's order: the comparison grid (16 pictures drawn), the two loss curves, then the results table
+    order = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot, table.asm-results')].map(e =>
+        e.tagName === 'TABLE' ? 'table' : e.querySelectorAll('.imagelayer image').length ? `pictures:${e.querySelectorAll('.imagelayer image').length}` : 'curves')""")
+    assert order[:4] == ["pictures:16", "curves", "curves", "table"], order
+    titles = page.evaluate("[...document.querySelector('.js-plotly-plot').querySelectorAll('.annotation-text')].map(e => e.textContent)")
+    assert titles == ["image", "ground truth", "IID prediction", "ASM prediction"], titles
