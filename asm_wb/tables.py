@@ -299,7 +299,8 @@ def run_key(params:Mapping) -> str:
 
 PROTOCOLS = {   # the settings a table's runs were trained under (the store files every run under one)
     'first': "the first protocol: this workbench's own settings before issue 18 (`defaults='first'`: ASM's analyzer "
-             "weight 1, no weight decay outside the rooms tables, the IID normal loss 2 - 2cos, Adam on CamVid, ...)",
+             "weight 1, no weight decay outside the rooms tables, the IID normal loss 2 - 2cos, Adam on CamVid, ...), its boundary "
+             "P/R/F scored by the earlier metric (nothing thinned, the overall score pooled over classes)",
     'faithful': "the released code's settings (`defaults='official'`: see the table in 05_train)",
 }
 CURRENT_PROTOCOL = 'faithful'
