@@ -9,7 +9,6 @@ import argparse, os, platform, sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # before torch loads: idle OpenMP threads sleep (see 05_train's note)
 import torch
 
 import asm_wb
@@ -22,7 +21,8 @@ from .report import build_site
 
 # %% auto #0
 __all__ = ['COMMANDS', 'QUICKSTART_LOSSES', 'DEFAULT_STORE', 'command', 'build_parser', 'main', 'environment_info', 'info',
-           'train', 'comparison_table', 'finished_run', 'quickstart', 'tables', 'report', 'figures']
+           'train', 'quickstart_params', 'comparison_table', 'finished_run', 'asm_verdict', 'quickstart', 'tables',
+           'report', 'figures']
 
 # %% ../nbs/90_cli.ipynb #961276d2
 COMMANDS: dict = {}  # name -> (help, function that adds arguments, function that runs)
@@ -97,9 +97,15 @@ def train(opts) -> int:
 # %% ../nbs/90_cli.ipynb #20b87f82
 QUICKSTART_LOSSES = ('iid', 'asm')
 
+def quickstart_params(loss:str, steps:int|None=None) -> dict:
+    "The main job's training parameters for `loss`: the `quickstart` table's row at cpu scale (`steps` to change its length)."
+    spec = TABLES['quickstart']
+    row = next(r for r in spec.rows if r.params.get('loss') == loss)
+    return spec.raw_params(row, 'cpu') | ({} if steps is None else {'steps': steps}) | {'resume': True}
+
 def _quickstart_args(p:argparse.ArgumentParser):
     p.add_argument('--runs', default=os.environ.get('ASM_WB_RUNS', 'runs'), help="folder for the runs (default: $ASM_WB_RUNS or ./runs)")
-    p.add_argument('--steps', type=int, default=DEFAULTS['steps'], help=f"training steps per run (default: {DEFAULTS['steps']})")
+    p.add_argument('--steps', type=int, default=None, help=f"training steps per run (default: the quickstart table's, {quickstart_params('iid')['steps']})")
     p.add_argument('--quiet', action='store_true', help="do not stream the notebooks' progress")
 
 def comparison_table(results:dict[str, dict]) -> str:
@@ -125,11 +131,24 @@ def finished_run(params:Mapping,    # training parameters, as given to `run_note
         print(f"{run_dir} held a run of other parameters ({str(e).split('it was trained with ')[-1].split(';')[0]}): kept as {aside}", flush=True)
         return None
 
+def asm_verdict(iid:Mapping, asm:Mapping) -> str:
+    "One honest line on ASM against IID from the two runs' metrics (one seed: a direction, not a significance)."
+    d_miou, d_fig = asm['miou'] - iid['miou'], asm['iou/figure'] - iid['iou/figure']
+    word = 'better than' if d_miou > 0 else 'worse than' if d_miou < 0 else 'level with'
+    text = (f"ASM against IID, this seed: mIoU {d_miou:+.3f}, figure IoU {d_fig:+.3f}: ASM is {word} IID here "
+            "(one seed; `asm-wb tables run quickstart --seeds 3` gives the spread).")
+    if asm['iou/figure'] < 0.02:
+        text += (" ASM predicts almost no figure (figure IoU below 2 %): used alone, as the released code uses it, the "
+                 "structure loss has collapsed to the background on this seed.")
+    return text
+
 @command("quickstart", "the main job: train the embedded default with IID and with ASM (via nbs/train.ipynb) and compare them", _quickstart_args)
 def quickstart(opts) -> int:
-    results, root = {}, Path(opts.runs) / ('quickstart' if opts.steps == DEFAULTS['steps'] else f'quickstart-{opts.steps}steps')
+    default_steps = quickstart_params('iid')['steps']
+    results, root = {}, Path(opts.runs) / ('quickstart' if opts.steps in (None, default_steps) else f'quickstart-{opts.steps}steps')
     for loss in QUICKSTART_LOSSES:
-        run_dir, params = root / loss, {'loss': loss, 'steps': opts.steps, 'resume': True}
+        run_dir, params = root / loss, quickstart_params(loss, opts.steps)
+        params.pop('run_dir', None)
         if (done := finished_run(params, run_dir)) is not None:
             print(f"[{loss}] {run_dir} is finished with these parameters: reused as it is (its train.ipynb is not run again)", flush=True)
             results[loss] = done
@@ -141,6 +160,7 @@ def quickstart(opts) -> int:
              f"{p['steps']} steps of {p['batch_size']}, seed {p['seed']}")
     print(f"\nEmbedded default: {setup}; scored on the validation split:\n")
     print(comparison_table(results))
+    print("\n" + asm_verdict(results['iid']['metrics'], results['asm']['metrics']))
     print("\nRuns (executed notebook, metrics.json, checkpoint): " + ", ".join(str(root / l) for l in results))
     store = root / 'report' / 'results.sqlite'
     for row, loss in zip(TABLES['quickstart'].rows, QUICKSTART_LOSSES): record_run(store, 'quickstart', 'cpu', row.name, 0, root / loss)

@@ -31,9 +31,10 @@ __all__ = ['AMP_MODES', 'PARAMS', 'PARAM_NAMES', 'DEFAULTS', 'RUNTIME_PARAMS', '
            'DEFAULT_SETS', 'DEFAULT_ADV_LAMBDA', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'CHANNELS_LAST_CPU',
            'Param', 'map_channels', 'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split',
            'build_networks', 'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest',
-           'init_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'progress_bar',
-           'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run', 'run_training', 'parameters_source',
-           'config_from_namespace', 'parse_value', 'train_notebook', 'run_notebook']
+           'init_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'busy_elsewhere',
+           'auto_threads', 'progress_bar', 'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run',
+           'run_training', 'parameters_source', 'config_from_namespace', 'parse_value', 'train_notebook',
+           'run_notebook']
 
 # %% ../nbs/05_train.ipynb #97bcf823
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ PARAMS = (
     Param('checkpoint_every', 100, "write a checkpoint every this many steps (0: only at the end)", _integer(0)),
     Param('seed', 0, "seed of the initialisation, the data order and the augmentation", _integer(0, 2**32 - 1)),
     Param('device', 'auto', "'auto' (CUDA when present, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'", _text),
+    Param('threads', 'auto', "torch's CPU threads: 'auto' (the cores no other process is using, checked at the start and every 100 steps; left alone when OMP_NUM_THREADS is set or the count was changed already) or a number", lambda n, v: v if v == 'auto' else check_number(n, v, lo=1, integer=True)),
     Param('amp', 'auto', "mixed precision: 'auto' (bfloat16 on CUDA, off on CPU), 'bf16' or 'off'", _choice(*AMP_MODES)),
     Param('channels_last', 'auto', "channels-last memory format: 'auto' (on CUDA; on CPU for the networks where it was measured faster), True or False", _choice('auto', True, False)),
     Param('num_workers', 0, "DataLoader worker processes (0: load in the training process)", _integer(0)),
@@ -108,7 +110,7 @@ PARAMS = (
 )
 PARAM_NAMES = tuple(p.name for p in PARAMS)
 DEFAULTS = {p.name: p.default for p in PARAMS}
-RUNTIME_PARAMS = ('device', 'amp', 'channels_last', 'num_workers', 'eval_every', 'checkpoint_every', 'run_dir', 'resume')  # may change on resume
+RUNTIME_PARAMS = ('device', 'threads', 'amp', 'channels_last', 'num_workers', 'eval_every', 'checkpoint_every', 'run_dir', 'resume')  # may change on resume
 
 # %% ../nbs/05_train.ipynb #792983c9
 DEFAULT_ANALYZER = {'figure_ground': 'analyzer7', 'semantic': 'analyzer5', 'depth': 'analyzer9', 'normal': 'analyzer9',
@@ -380,9 +382,26 @@ def load_checkpoint(path:str|Path) -> dict:
     return state
 
 # %% ../nbs/05_train.ipynb #5abe9128
-# networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike
-# (benchmarks/bench_channels_last.py on a quiet 2-core machine; see the note above): `channels_last='auto'` uses it for them
-CHANNELS_LAST_CPU = frozenset()
+# networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike (benchmarks/
+# bench_channels_last.py, quiet 2-core machine, cpu-scale sizes: unet7 0.82-0.85x, unet18 0.80-0.82x, deeplab_resnet18
+# 0.88-0.90x; fcn_resnet18 0.94-0.96x, pspnet_resnet18 0.95-0.96x, fcn_resnet50 0.97-0.98x stay in the default format)
+CHANNELS_LAST_CPU = frozenset({'unet7', 'unet18', 'deeplab_resnet18'})
+
+_TORCH_THREADS = torch.get_num_threads()   # torch's own choice, before anyone changes it
+
+def busy_elsewhere(samples:int=5, interval:float=0.01) -> int:
+    "How many other tasks are running: the least of a few readings of /proc/loadavg's runnable count, less this one (0 if unknown)."
+    try:
+        counts = []
+        for i in range(samples):
+            if i: time.sleep(interval)
+            counts.append(int(Path('/proc/loadavg').read_text().split()[3].split('/')[0]))
+        return max(min(counts) - 1, 0)
+    except (OSError, ValueError, IndexError): return 0
+
+def auto_threads(cores:int=_TORCH_THREADS) -> int:
+    "torch threads for now: the `cores` that no other task is using (at least 1)."
+    return max(1, min(cores, cores - busy_elsewhere()))
 
 def progress_bar(total:int, initial:int=0, disable:bool=False, desc:str='', file=None,
                  every:float=0.05,   # outside a terminal, print a line each time this share of the run is done
@@ -429,6 +448,10 @@ class Trainer:
         if device.type == 'cuda': torch.cuda.set_device(device)   # NCCL works on the current device
         self.device = device
         self.amp_dtype = torch.bfloat16 if cfg.amp == 'bf16' or (cfg.amp == 'auto' and device.type == 'cuda' and torch.cuda.is_bf16_supported()) else None
+        # 'auto' threads only on the CPU, and only where nobody chose a count (OMP_NUM_THREADS, or torch.set_num_threads before)
+        self.auto_threads = (cfg.threads == 'auto' and device.type == 'cpu' and 'OMP_NUM_THREADS' not in os.environ
+                             and torch.get_num_threads() == _TORCH_THREADS)
+        if cfg.threads != 'auto' and device.type == 'cpu': torch.set_num_threads(cfg.threads)
         self.channels_last = cfg.channels_last is True or (cfg.channels_last == 'auto' and (device.type == 'cuda' or cfg.arch in CHANNELS_LAST_CPU))
         self.run_dir = Path(cfg.run_dir) if cfg.run_dir is not None else default_run_dir(cfg)
         self.progress = progress and self.rank == 0
@@ -517,7 +540,7 @@ class Trainer:
                                  f"(clip_analyzer) or check the data, then resume=True to continue from the checkpoint.")
 
     def _record(self, parts:dict, seconds:float):
-        row = {'step': self.step, 'lr': self.opt_predictor.param_groups[0]['lr'], 'seconds': seconds} | parts
+        row = {'step': self.step, 'lr': self.opt_predictor.param_groups[0]['lr'], 'seconds': seconds, 'threads': torch.get_num_threads()} | parts
         n = len(self.history.get('step', []))
         for k in row.keys() | self.history.keys():
             self.history.setdefault(k, [math.nan] * n).append(float(row.get(k, math.nan)))
@@ -581,6 +604,7 @@ class Trainer:
         try:
             with StopRequest() as stop:
                 for keys_batch in self._loader():
+                    if self.auto_threads and self.step % 100 == 0: torch.set_num_threads(auto_threads())
                     t0 = time.perf_counter()
                     batch = _to(keys_batch, self.device, self.channels_last)
                     try: parts = self.train_step(batch)
@@ -712,7 +736,7 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
 _TYPES = {'data_root': 'Optional[str]', 'width': 'Optional[int]', 'adv_lambda': 'Optional[float]', 'analyzer_width': 'Optional[int]',
           'n_train': 'Optional[int]', 'n_val': 'Optional[int]', 'lr_analyzer': 'Optional[float]', 'channels_last': 'Union[str, bool]',
           'run_dir': 'Optional[str]', 'weight_decay': 'Optional[float]', 'normal_weight': 'Optional[float]',
-          'asm_reduction': 'Optional[str]', 'analyzer_conv1': 'Optional[str]', 'decay_params': 'Optional[str]'}  # the rest: the type of the default
+          'threads': 'Union[str, int]', 'asm_reduction': 'Optional[str]', 'analyzer_conv1': 'Optional[str]', 'decay_params': 'Optional[str]'}  # the rest: the type of the default
 
 def parameters_source() -> str:
     "The source of train.ipynb's `parameters` cell: `name: type = default  # help` per parameter (papermill shows all three)."
@@ -753,7 +777,6 @@ def run_notebook(params:Mapping,                 # training parameters (checked 
     nb, out = Path(notebook) if notebook is not None else train_notebook(), run_dir / 'train.ipynb'
     if out.is_file():   # the notebook of the interrupted run being resumed: kept beside the new one
         out.rename(next(p for i in range(1, 10**6) if not (p := run_dir / f'train.partial-{i}.ipynb').exists()))
-    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # the kernel inherits it (see `OMP_WAIT_POLICY` above)
     try: pm.execute_notebook(str(nb), str(out), parameters=params, progress_bar=False,
                              log_output=log_output, cwd=str(nb.parent))
     except pm.PapermillExecutionError as e:
