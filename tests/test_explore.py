@@ -69,23 +69,32 @@ def jupyterlab(tmp_path, tiny_runs):
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200: break
-            except OSError: pass
-            if time.monotonic() > deadline: pytest.fail("JupyterLab did not answer within 60 s")
-            time.sleep(0.3)
+        _wait_for_lab(proc, base, token, tmp_path / "jupyterlab.log")
         yield base, token
     finally:
-        proc.terminate()               # the server shuts its kernels down on SIGTERM
-        try: proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9); proc.wait()
-        log.close()
+        _stop(proc, log)
+
+
+def _wait_for_lab(proc, base, token, log_path, seconds=60):
+    "Wait until the JupyterLab at `base` answers with `token`; fail with its log if it exits or does not answer in time."
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None: pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200: return
+        except OSError: pass
+        if time.monotonic() > deadline: pytest.fail(f"JupyterLab did not answer within {seconds} s:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.3)
+
+
+def _stop(proc, log):
+    "Stop a server started in its own session (SIGTERM: it shuts its kernels down), then kill its group if it lingers."
+    proc.terminate()
+    try: proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9); proc.wait()
+    log.close()
 
 
 # the notebook's state, read in the page: prompts ("[*]:" running or queued, "[ ]:" not run, "[3]:" done) and error outputs
@@ -176,15 +185,7 @@ def test_make_lab_keeps_the_token_off_the_command_line(tmp_path):
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None: pytest.fail(f"make lab exited with {proc.returncode}:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200: break
-            except OSError: pass
-            if time.monotonic() > deadline: pytest.fail(f"make lab did not answer within 60 s:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.3)
+        _wait_for_lab(proc, base, token, tmp_path / "lab.log")
         assert (tmp_path / "lab.log").read_text().splitlines()[0] == f"JupyterLab: {base}/lab?token={token}"
         argvs = _session_argvs(proc.pid)   # make, and the jupyter server its shell execs
         assert any("jupyter" in a for argv in argvs for a in argv), argvs
@@ -192,8 +193,4 @@ def test_make_lab_keeps_the_token_off_the_command_line(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as e: urllib.request.urlopen(f"{base}/api/status", timeout=5)
         assert e.value.code == 403   # without the token: refused
     finally:
-        proc.terminate()
-        try: proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9); proc.wait()
-        log.close()
+        _stop(proc, log)
