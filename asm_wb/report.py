@@ -254,7 +254,9 @@ def _kv_table(d:Mapping, digits:int=4) -> str:
     def fmt(v): return f"{v:.{digits}f}" if isinstance(v, float) else esc(v)
     return "<table class='asm-results'>" + "".join(f"<tr><td class='name'>{esc(k)}</td><td>{fmt(v)}</td></tr>" for k, v in d.items()) + "</table>"
 
-def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str, str]]=()) -> nbformat.NotebookNode:
+def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str, str]]=(),
+               others:Sequence[dict]=(),   # summaries of the same table under its other protocols, shown after its own
+              ) -> nbformat.NotebookNode:
     "The notebook of a table's page; `figures`: (title, href) of its analyzer-figure pages."
     spec = summary['spec']
     cells = [md_cell(f"# {spec.name}: {spec.title}\n\n{spec.source}. Data: {', '.join(summary['datasets']) or spec.dataset}; "
@@ -269,6 +271,10 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
     cells.append(html_cell(results_table_html(summary, run_href)))
     cells += [html_cell(figure_html(f)) for f in results_figures(summary)]
     if (cmp := comparisons_html(summary)): cells += [md_cell("## ASM against its baselines"), html_cell(cmp)]
+    for o in others:   # the same rows under another protocol: kept, labelled, never mixed into the table above
+        cells += [md_cell(f"## The same table under the `{o['protocol']}` protocol\n\n{protocol_note(o['protocol'], spec.name)[2:]} "
+                          f"Seeds {', '.join(map(str, o['seeds']))}."), html_cell(results_table_html(o, run_href))]
+        if (cmp := comparisons_html(o)): cells.append(html_cell(cmp))
     if figures: cells.append(md_cell("## Analyzer figures\n\n" + "\n".join(f"- [{t}]({h})" for t, h in figures)))
     cells.append(md_cell(f"## Settings\n\nWhat these runs were trained with (their recorded parameters, resolved as the trainer "
                          f"resolves them): first what every row shares, then what differs by row."))
@@ -375,9 +381,11 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
         for table, scale in have:
             if table != name: continue
             s = summarize(store, spec, scale)
+            earlier = [summarize(store, spec, scale, p) for p in s['protocols'] if p != s['protocol']]
             page = f"tables/{name}-{scale}.html"
-            ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale)), out / page, '../', f"{name} ({scale})")
-            index += [md_cell(f"## [{name}]({page}) · scale `{scale}`\n\n{spec.title}. {spec.source}; data: {', '.join(s['datasets'])}."),
+            ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale), earlier), out / page, '../', f"{name} ({scale})")
+            index += [md_cell(f"## [{name}]({page}) · scale `{scale}`\n\n{spec.title}. {spec.source}; data: {', '.join(s['datasets'])}; "
+                              f"protocol `{s['protocol']}`" + (f" (also on its page: {', '.join('`' + e['protocol'] + '`' for e in earlier)})" if earlier else "") + "."),
                       html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]
             if (cmp := [c for c in comparisons(s) if c.verdict != 'not run']):
                 index.append(html_cell(f"<p class='asm-note'>ASM against its baselines: {esc(verdict_counts(cmp))}</p>"))
