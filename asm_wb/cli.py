@@ -12,9 +12,8 @@ from pathlib import Path
 import torch
 
 import asm_wb
-from .core import check_param, get_device, read_json
-from .train import (CHECKPOINT, DEFAULTS, PARAMS, RUNTIME_PARAMS, NonFiniteLossError, TrainConfig, existing_run, parse_value,
-                          run_notebook, run_training)
+from .core import check_param, get_device
+from .train import PARAMS, NonFiniteLossError, TrainConfig, existing_run, parse_value, run_notebook, run_training
 from .tables import (CURRENT_PROTOCOL, KEEP_NOTEBOOKS, PROTOCOLS, SCALES, TABLES, format_table, get_table, plan, record_run,
                            run_table, summarize)
 from .report import build_site

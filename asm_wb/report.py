@@ -276,8 +276,8 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
                           f"Seeds {', '.join(map(str, o['seeds']))}."), html_cell(results_table_html(o, run_href))]
         if (cmp := comparisons_html(o)): cells.append(html_cell(cmp))
     if figures: cells.append(md_cell("## Analyzer figures\n\n" + "\n".join(f"- [{t}]({h})" for t, h in figures)))
-    cells.append(md_cell(f"## Settings\n\nWhat these runs were trained with (their recorded parameters, resolved as the trainer "
-                         f"resolves them): first what every row shares, then what differs by row."))
+    cells.append(md_cell("## Settings\n\nWhat these runs were trained with (their recorded parameters, resolved as the trainer "
+                         "resolves them): first what every row shares, then what differs by row."))
     cells.append(html_cell(settings_html(summary_settings(summary))))
     cells.append(md_cell(f"## Choices\n\n{spec.notes}\n\nRerun or extend it: `asm-wb tables run {spec.name} --scale {summary['scale']} "
                          f"--seeds {max(len(summary['seeds']), 1)}` (finished runs are skipped; it trains under the "
