@@ -6,7 +6,7 @@ For each loss: milliseconds per step (the median of interleaved timed steps, dat
 what a large float32 matmul reaches on this machine in the same run. Target: an ASM step costs at most 1.4x an IID step.
 The matmul is timed before and after the steps and the better of the two is kept, so that a burst of load from another
 process does not deflate it (an earlier version timed it once, after the steps, and reported 86-99 % of a matmul that
-another process had slowed; on a quiet machine training reaches 39-45 %). Time on a quiet machine (`uptime` first).
+another process had slowed). Time on a quiet machine (`uptime` first); the script prints the load average it started at.
 
     python benchmarks/bench_train.py            # the configuration above
     python benchmarks/bench_train.py --quick    # 64x64, few steps: a smoke run
