@@ -127,7 +127,7 @@ def finished_run(params:Mapping,    # training parameters, as given to `run_note
     except ValueError as e:
         aside = next(p for i in range(1, 10**6) if not (p := run_dir.with_name(f"{run_dir.name}.{i}")).exists())
         run_dir.rename(aside)
-        print(f"{run_dir} held a run of other parameters ({str(e).split('it was trained with ')[-1].split(';')[0]}): kept as {aside}", flush=True)
+        print(f"{run_dir} held a run of other parameters, kept as {aside} ({e})", flush=True)
         return None
 
 def asm_verdict(iid:Mapping, asm:Mapping) -> str:

@@ -225,10 +225,12 @@ class SiteExporter:
         return path
 
 # %% ../nbs/06a_report.ipynb #e8970b8b
-def protocol_note(protocol:str, table:str) -> str:
+def protocol_note(protocol:str, table:str,
+                  shown:bool=True,   # these are the page's main results (False: an earlier protocol's, shown below them)
+                 ) -> str:
     "A line that says which protocol a table's results were trained under, and whether that is the current one."
     text = f"**Protocol: {protocol}.** {PROTOCOLS.get(protocol, '')}."
-    if protocol != CURRENT_PROTOCOL:
+    if shown and protocol != CURRENT_PROTOCOL:
         text += (f" No run of the current protocol (`{CURRENT_PROTOCOL}`: {PROTOCOLS[CURRENT_PROTOCOL]}) is in the store yet; "
                  f"these earlier results are kept and shown, labelled. `asm-wb tables run {table}` trains the table under the current one.")
     return "> " + text
@@ -272,7 +274,7 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
     cells += [html_cell(figure_html(f)) for f in results_figures(summary)]
     if (cmp := comparisons_html(summary)): cells += [md_cell("## ASM against its baselines"), html_cell(cmp)]
     for o in others:   # the same rows under another protocol: kept, labelled, never mixed into the table above
-        cells += [md_cell(f"## The same table under the `{o['protocol']}` protocol\n\n{protocol_note(o['protocol'], spec.name)[2:]} "
+        cells += [md_cell(f"## The same table under the `{o['protocol']}` protocol\n\n{protocol_note(o['protocol'], spec.name, shown=False)[2:]} "
                           f"Seeds {', '.join(map(str, o['seeds']))}."), html_cell(results_table_html(o, run_href))]
         if (cmp := comparisons_html(o)): cells.append(html_cell(cmp))
     if figures: cells.append(md_cell("## Analyzer figures\n\n" + "\n".join(f"- [{t}]({h})" for t, h in figures)))

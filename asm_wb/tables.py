@@ -317,23 +317,21 @@ def run_name(params:Mapping, key:str) -> str:
     return slugify(f"{params['dataset']}-{params['task']}-{params['loss']}-{key}".replace('+', '_'), maxlen=100)
 
 # %% ../nbs/06_tables.ipynb #46305815
-SCHEMA = """
+_MEMBERS = """
+    table_name TEXT NOT NULL, scale TEXT NOT NULL, row_name TEXT NOT NULL, seed INTEGER NOT NULL, key TEXT NOT NULL,
+    position INTEGER NOT NULL, protocol TEXT NOT NULL DEFAULT 'first',
+    PRIMARY KEY (table_name, scale, protocol, row_name, seed)"""
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY, status TEXT NOT NULL, run_dir TEXT, params TEXT NOT NULL, metrics TEXT, timing TEXT,
     result TEXT, error TEXT, code_version TEXT, host TEXT, started REAL, finished REAL, notebook TEXT);
-CREATE TABLE IF NOT EXISTS members (
-    table_name TEXT NOT NULL, scale TEXT NOT NULL, row_name TEXT NOT NULL, seed INTEGER NOT NULL, key TEXT NOT NULL,
-    position INTEGER NOT NULL, protocol TEXT NOT NULL DEFAULT 'first',
-    PRIMARY KEY (table_name, scale, protocol, row_name, seed));
+CREATE TABLE IF NOT EXISTS members ({_MEMBERS});
 CREATE INDEX IF NOT EXISTS members_key ON members (key);
 """
 # a store made before protocols existed: its members are the first protocol's (SQLite cannot change a primary key in place)
-MIGRATE_PROTOCOL = """
+MIGRATE_PROTOCOL = f"""
 ALTER TABLE members RENAME TO members_before_protocols;
-CREATE TABLE members (
-    table_name TEXT NOT NULL, scale TEXT NOT NULL, row_name TEXT NOT NULL, seed INTEGER NOT NULL, key TEXT NOT NULL,
-    position INTEGER NOT NULL, protocol TEXT NOT NULL DEFAULT 'first',
-    PRIMARY KEY (table_name, scale, protocol, row_name, seed));
+CREATE TABLE members ({_MEMBERS});
 INSERT INTO members SELECT table_name, scale, row_name, seed, key, position, 'first' FROM members_before_protocols;
 DROP TABLE members_before_protocols;
 CREATE INDEX IF NOT EXISTS members_key ON members (key);

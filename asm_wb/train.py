@@ -28,13 +28,12 @@ from .models import create_model, list_models
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PARAMS', 'PARAM_NAMES', 'DEFAULTS', 'RUNTIME_PARAMS', 'DEFAULT_ANALYZER', 'DEFAULT_DISCRIMINATOR',
-           'DEFAULT_SETS', 'DEFAULT_ADV_LAMBDA', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'CHANNELS_LAST_CPU',
-           'Param', 'map_channels', 'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split',
-           'build_networks', 'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest',
-           'init_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'busy_elsewhere',
-           'auto_threads', 'progress_bar', 'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run',
-           'run_training', 'parameters_source', 'config_from_namespace', 'parse_value', 'train_notebook',
-           'run_notebook']
+           'DEFAULT_SETS', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'CHANNELS_LAST_CPU', 'Param', 'map_channels',
+           'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split', 'build_networks',
+           'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest', 'init_distributed', 'rng_state',
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'param_diff', 'busy_elsewhere', 'auto_threads',
+           'progress_bar', 'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run', 'run_training',
+           'parameters_source', 'config_from_namespace', 'parse_value', 'train_notebook', 'run_notebook']
 
 # %% ../nbs/05_train.ipynb #97bcf823
 @dataclass(frozen=True)
@@ -124,7 +123,6 @@ DEFAULT_SETS = {   # what the parameters left at None become, under `defaults` (
                      normal_weight=2.0, rec_normal_weight=2.0, analyzer_conv1='full', weight_decay=0.0, decay_params='all',
                      scale_discriminator=False),
 }
-DEFAULT_ADV_LAMBDA = DEFAULT_SETS['official']['adv_lambda']
 # a run recorded before these parameters existed was trained with these values (`TrainConfig.from_record` fills them in)
 LEGACY = {'defaults': 'first', 'asm_reduction': None, 'normal_weight': None, 'analyzer_conv1': None, 'decay_params': None}
 
@@ -381,6 +379,11 @@ def load_checkpoint(path:str|Path) -> dict:
         raise ValueError(f"{path} is not an asm_wb checkpoint of format {CHECKPOINT_FORMAT}")
     return state
 
+def param_diff(theirs:Mapping, ours:Mapping) -> list[str]:
+    "'name=theirs (now ours)' for each parameter (runtime ones aside) in which a recorded run differs; missing ones read as `LEGACY`."
+    theirs, ours = LEGACY | dict(theirs), LEGACY | dict(ours)
+    return [f"{k}={theirs.get(k)!r} (now {ours.get(k)!r})" for k in PARAM_NAMES if k not in RUNTIME_PARAMS and theirs.get(k) != ours.get(k)]
+
 # %% ../nbs/05_train.ipynb #5abe9128
 # networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike (benchmarks/
 # bench_channels_last.py, quiet 2-core machine, cpu-scale sizes: unet7 0.82-0.85x, unet18 0.80-0.82x, deeplab_resnet18
@@ -565,10 +568,9 @@ class Trainer:
 
     def check_resumable(self, state:dict):
         "Raise if the checkpoint `state` was trained with other parameters than this trainer's (runtime ones may differ)."
-        ours, theirs = self.cfg.to_dict(), LEGACY | state['params']
-        diff = [f"{k}={theirs.get(k)!r} (now {ours[k]!r})" for k in PARAM_NAMES if k not in RUNTIME_PARAMS and theirs.get(k) != ours[k]]
-        if diff: raise ValueError(f"cannot resume {self.run_dir}: its checkpoint was trained with {', '.join(diff)}; "
-                                  "give the same parameters, or another run_dir for a new run (the run was left as it was)")
+        if (diff := param_diff(state['params'], self.cfg.to_dict())):
+            raise ValueError(f"cannot resume {self.run_dir}: its checkpoint was trained with {', '.join(diff)}; "
+                             "give the same parameters, or another run_dir for a new run (the run was left as it was)")
 
     def load(self, state:dict|None=None):
         "Restore the run from its checkpoint (or from `state`), after checking that it was trained with the same parameters."
@@ -662,11 +664,6 @@ class Trainer:
         return nan_to_none(metrics.compute())
 
 # %% ../nbs/05_train.ipynb #5c25ab26
-def _same_params(a:Mapping, b:Mapping) -> bool:
-    "Do two recorded parameter sets describe the same run (runtime parameters aside; missing ones read as `LEGACY`)?"
-    a, b = LEGACY | dict(a), LEGACY | dict(b)
-    return all(a.get(k) == b.get(k) for k in PARAM_NAMES if k not in RUNTIME_PARAMS)
-
 def existing_run(cfg:TrainConfig, run_dir:str|Path) -> dict|None:
     """What `run_dir` holds for `cfg`: its metrics.json when it is a finished run of the same parameters and `cfg.resume`
     (nothing to train); None when there is nothing there or an unfinished run to resume. Raises, without touching the run,
@@ -676,9 +673,7 @@ def existing_run(cfg:TrainConfig, run_dir:str|Path) -> dict|None:
     if not cfg.resume:
         raise FileExistsError(f"{run_dir} already holds a run: pass resume=True to continue it, or choose another run_dir")
     theirs = read_json(out).get('params', {}) if out.is_file() else load_checkpoint(ckpt)['params']
-    if not _same_params(theirs, cfg.to_dict()):
-        diff = [f"{k}={(LEGACY | theirs).get(k)!r} (now {v!r})" for k, v in cfg.to_dict().items()
-                if k not in RUNTIME_PARAMS and (LEGACY | theirs).get(k) != v]
+    if (diff := param_diff(theirs, cfg.to_dict())):
         raise ValueError(f"cannot resume {run_dir}: it was trained with {', '.join(diff)}; give the same parameters, "
                          "or another run_dir for a new run (the run was left as it was)")
     old = read_json(out) if out.is_file() else {}
