@@ -385,10 +385,11 @@ def param_diff(theirs:Mapping, ours:Mapping) -> list[str]:
     return [f"{k}={theirs.get(k)!r} (now {ours.get(k)!r})" for k in PARAM_NAMES if k not in RUNTIME_PARAMS and theirs.get(k) != ours.get(k)]
 
 # %% ../nbs/05_train.ipynb #5abe9128
-# networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike (benchmarks/
-# bench_channels_last.py, quiet 2-core machine, cpu-scale sizes: unet7 0.82-0.85x, unet18 0.80-0.82x, deeplab_resnet18
-# 0.88-0.90x; fcn_resnet18 0.94-0.96x, pspnet_resnet18 0.95-0.96x, fcn_resnet50 0.97-0.98x stay in the default format)
-CHANNELS_LAST_CPU = frozenset({'unet7', 'unet18', 'deeplab_resnet18'})
+# networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike, in one run of
+# benchmarks/bench_channels_last.py on a quiet 2-core machine (load average 0.22; cpu-scale sizes; channels-last / default):
+# unet7 0.81-0.85x, unet18 0.79-0.84x, fcn_resnet18 0.95x, deeplab_resnet18 0.88-0.89x. Left in the default format:
+# pspnet_resnet18 0.95x (not below the line), fcn_resnet50 0.96-0.99x.
+CHANNELS_LAST_CPU = frozenset({'unet7', 'unet18', 'fcn_resnet18', 'deeplab_resnet18'})
 
 _TORCH_THREADS = torch.get_num_threads()   # torch's own choice, before anyone changes it
 
