@@ -14,7 +14,8 @@ import torch
 import asm_wb
 from .core import check_param, get_device
 from .train import PARAMS, NonFiniteLossError, TrainConfig, existing_run, parse_value, run_notebook, run_training
-from .tables import (CURRENT_PROTOCOL, KEEP_NOTEBOOKS, PROTOCOLS, SCALES, TABLES, format_table, get_table, plan, record_run,
+from .tables import (CURRENT_PROTOCOL, KEEP_NOTEBOOKS, PROTOCOLS, SCALES, TABLES, TUNE_FACTORS, TUNE_HOLDOUT, ResultStore,
+                           format_table, format_tuning, get_table, plan, record_run, tune_column, tune_table,
                            run_table, summarize)
 from .report import build_site
 
@@ -192,6 +193,19 @@ def _tables_args(p:argparse.ArgumentParser):
     r.add_argument('--data-root', default=None, help="the real dataset's folder (default: $ASM_WB_DATA/<folder> or ../shared/data/<folder>)")
     r.add_argument('--keep-notebooks', default='first-seed', help=f"executed notebooks kept beside the store: {', '.join(KEEP_NOTEBOOKS)} (default: first-seed)")
     r.add_argument('--verbose', action='store_true', help="stream each notebook's output")
+    r.add_argument('--untuned', action='store_true', help="ignore the values `tables tune` chose (default: each row trains with its sweep's choice, where the store has one)")
+    t = sub.add_parser('tune', help="give every row of a table the same sweep (lr, or the adversarial weight), one seed, scored on a part held out of the training split")
+    t.add_argument('name', help=f"a table ({', '.join(TABLES)})")
+    t.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
+    t.add_argument('--factors', default=','.join(f'{f:.4g}' for f in TUNE_FACTORS), help=f"the values tried, as factors of each row's own (default: {','.join(f'{f:.3g}' for f in TUNE_FACTORS)})")
+    t.add_argument('--holdout', type=float, default=TUNE_HOLDOUT, help=f"the share of the training split held out to score the trials (default: {TUNE_HOLDOUT})")
+    t.add_argument('--rows', default=None, help="only these rows (comma-separated) and the rows they depend on (default: every row)")
+    t.add_argument('--workers', type=int, default=1, help="trials at once (default: 1)")
+    t.add_argument('--runs', default=_default_runs(), help="folder of the run directories; trials go to its tune/ (default: $ASM_WB_RUNS/tables or runs/tables)")
+    t.add_argument('--store', default=DEFAULT_STORE, help=f"the results database (default: {DEFAULT_STORE})")
+    t.add_argument('--dataset', default=None, help="tune on another dataset the table allows")
+    t.add_argument('--data-root', default=None, help="the real dataset's folder (default: $ASM_WB_DATA/<folder> or ../shared/data/<folder>)")
+    t.add_argument('--verbose', action='store_true', help="stream each notebook's output")
     s = sub.add_parser('show', help="print a table from the store, ours beside the paper")
     s.add_argument('name', nargs='+', help=names)
     s.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
@@ -219,11 +233,23 @@ def tables(opts) -> int:
         if opts.protocol is not None: check_param('protocol', opts.protocol, PROTOCOLS)
         for name in _table_names(opts.name): print(format_table(summarize(opts.store, name, opts.scale, opts.protocol)) + "\n")
         return 0
-    failed, names = 0, _table_names(opts.name)
     rows = None if opts.rows is None else [r.strip() for r in opts.rows.split(',') if r.strip()]
+    if opts.action == 'tune':
+        try: factors = [float(f) for f in opts.factors.split(',') if f.strip()]
+        except ValueError: raise ValueError(f"invalid --factors {opts.factors!r}: give numbers separated by commas, e.g. 0.333,1,3") from None
+        spec = get_table(opts.name)
+        plan(spec, opts.scale, 1, opts.runs, opts.dataset, opts.data_root)   # the data is there
+        chosen = tune_table(spec, opts.scale, factors, opts.holdout, rows, opts.workers, opts.runs, opts.store, opts.dataset,
+                            opts.data_root, log_output=opts.verbose)
+        with ResultStore(opts.store) as st: print("\n" + format_tuning(st.trials(spec.name, opts.scale), tune_column(spec)))
+        missing = [r.name for r in spec.rows if (rows is None or r.name in rows) and r.name not in chosen]
+        if missing: print(f"asm-wb tables tune: no choice for {', '.join(missing)}", file=sys.stderr)
+        return 1 if missing else 0
+    failed, names = 0, _table_names(opts.name)
     for name in names: plan(name, opts.scale, opts.seeds, opts.runs, opts.dataset, opts.data_root, opts.shard)   # every table's data is there
     counts = run_table(names, opts.scale, opts.seeds, opts.workers, opts.runs, opts.store, keep=opts.keep_notebooks,
-                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose, rows=rows)
+                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose, rows=rows,
+                       tuned=not opts.untuned)
     failed += counts['failed']
     for name in names: print("\n" + format_table(summarize(opts.store, name, opts.scale)) + "\n")
     if failed: print(f"asm-wb tables: {failed} run(s) failed; their errors are in the store (asm-wb tables show, or the site)", file=sys.stderr)

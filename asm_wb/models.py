@@ -85,7 +85,7 @@ def register_model(fn:Callable|None=None, # the factory (when used as a bare `@r
 # %% ../nbs/02_models.ipynb #1d050d37
 def _import_all():
     "Import the modules that register networks here (lazily: they import this module)."
-    import asm_wb.models_resnet, asm_wb.models_disc  # noqa: F401
+    import asm_wb.models_resnet, asm_wb.models_effnet, asm_wb.models_disc  # noqa: F401
 
 def list_models(kind:str|None=None # only networks of this kind (one of `KINDS`), or all
                ) -> list[str]:

@@ -16,7 +16,7 @@ from .models import PredictionHead, conv_bn_relu, register_model, resize_to
 
 # %% auto #0
 __all__ = ['RESNETS', 'HEADS', 'BasicBlock', 'Bottleneck', 'ResNet', 'resnet18', 'resnet50', 'resnet101', 'ASPP',
-           'PyramidPooling', 'SegmentationNet']
+           'PyramidPooling', 'head_body', 'SegmentationNet']
 
 # %% ../nbs/02a_resnet.ipynb #c1d7cac8
 def _conv3x3(cin:int, cout:int, stride:int=1, dilation:int=1) -> nn.Conv2d:
@@ -125,8 +125,8 @@ class PyramidPooling(nn.Module):
 # %% ../nbs/02a_resnet.ipynb #b97d3432
 HEADS = ('fcn', 'deeplab', 'pspnet')  # the segmentation heads on a ResNet backbone
 
-def _head(kind:str, in_channels:int, width:int, output_stride:int) -> tuple[nn.Module, int]:
-    "The head's body and its output channels (before the `PredictionHead`)."
+def head_body(kind:str, in_channels:int, width:int, output_stride:int) -> tuple[nn.Module, int]:
+    "The body of head `kind` (one of `HEADS`) on features at `output_stride`, and its output channels (before the `PredictionHead`)."
     mid = in_channels // 4
     if kind == 'fcn': return nn.Sequential(conv_bn_relu(in_channels, mid), nn.Dropout(0.1)), mid
     if kind == 'deeplab':
@@ -144,7 +144,7 @@ class SegmentationNet(nn.Module):
         self.output_stride = check_param('output_stride', output_stride, (8, 16))
         self.task, self.num_classes = task, num_classes
         self.backbone = RESNETS[backbone](in_channels, width, output_stride)
-        self.head, channels = _head(head, self.backbone.out_channels, width, output_stride)
+        self.head, channels = head_body(head, self.backbone.out_channels, width, output_stride)
         self.predict = PredictionHead(channels, task, num_classes, depth_activation)
     def forward(self, x):  # (B, in_channels, H, W) -> (B, num_classes, ceil(H / os), ceil(W / os)) for segmentation
         return self.predict(self.head(self.backbone(x)))

@@ -19,7 +19,7 @@ from .core import atomic_write, read_json
 from .viz import comparison_grid, figure_html, loss_curves
 from .analysis import load_run, predict, run_batch, split_size
 from .tables import (ALPHA, CURRENT_PROTOCOL, PROTOCOLS, TABLES, Column, ResultStore, comparisons, format_cell,
-                           format_comparison, format_delta, format_paper, summarize, summary_settings)
+                           format_comparison, format_delta, format_paper, format_tuning, summarize, summary_settings, tune_column)
 from .train import DEFAULTS
 
 # %% auto #0
@@ -230,7 +230,7 @@ def protocol_note(protocol:str, table:str,
                  ) -> str:
     "A line that says which protocol a table's results were trained under, and whether that is the current one."
     text = f"**Protocol: {protocol}.** {PROTOCOLS.get(protocol, '')}."
-    if shown and protocol != CURRENT_PROTOCOL:
+    if shown and protocol not in (CURRENT_PROTOCOL, 'tuned'):
         text += (f" No run of the current protocol (`{CURRENT_PROTOCOL}`: {PROTOCOLS[CURRENT_PROTOCOL]}) is in the store yet; "
                  f"these earlier results are kept and shown, labelled. `asm-wb tables run {table}` trains the table under the current one.")
     return "> " + text
@@ -258,6 +258,7 @@ def _kv_table(d:Mapping, digits:int=4) -> str:
 
 def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str, str]]=(),
                others:Sequence[dict]=(),   # summaries of the same table under its other protocols, shown after its own
+               tuning:str='',              # the table's sweeps (`asm_wb.tables.format_tuning`), markdown
               ) -> nbformat.NotebookNode:
     "The notebook of a table's page; `figures`: (title, href) of its analyzer-figure pages."
     spec = summary['spec']
@@ -277,6 +278,10 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
         cells += [md_cell(f"## The same table under the `{o['protocol']}` protocol\n\n{protocol_note(o['protocol'], spec.name, shown=False)[2:]} "
                           f"Seeds {', '.join(map(str, o['seeds']))}."), html_cell(results_table_html(o, run_href))]
         if (cmp := comparisons_html(o)): cells.append(html_cell(cmp))
+    if tuning:
+        cells.append(md_cell("## Tuning: the same budget for every row\n\nEach row's sweep (`asm-wb tables tune`), one seed, scored on a "
+                             "share of the training split held out from training; the split reported above was never used to choose. "
+                             "The chosen value is in bold; rows of the `tuned` protocol train every seed with it.\n\n" + tuning))
     if figures: cells.append(md_cell("## Analyzer figures\n\n" + "\n".join(f"- [{t}]({h})" for t, h in figures)))
     cells.append(md_cell("## Settings\n\nWhat these runs were trained with (their recorded parameters, resolved as the trainer "
                          "resolves them): first what every row shares, then what differs by row."))
@@ -385,7 +390,8 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
             s = summarize(store, spec, scale)
             earlier = [summarize(store, spec, scale, p) for p in s['protocols'] if p != s['protocol']]
             page = f"tables/{name}-{scale}.html"
-            ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale), earlier), out / page, '../', f"{name} ({scale})")
+            with ResultStore(store) as st: tuning = format_tuning(st.trials(name, scale), tune_column(spec))
+            ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale), earlier, tuning), out / page, '../', f"{name} ({scale})")
             index += [md_cell(f"## [{name}]({page}) · scale `{scale}`\n\n{spec.title}. {spec.source}; data: {', '.join(s['datasets'])}; "
                               f"protocol `{s['protocol']}`" + (f" (also on its page: {', '.join('`' + e['protocol'] + '`' for e in earlier)})" if earlier else "") + "."),
                       html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]

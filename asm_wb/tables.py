@@ -17,16 +17,17 @@ import nbformat
 import asm_wb
 from .core import atomic_write, check_number, check_param, read_json, slugify
 from .data import _dataset_class, default_data_dir
-from .train import DEFAULTS, LEGACY, PARAM_NAMES, RUNTIME_PARAMS, TrainConfig, run_notebook
+from .train import DEFAULTS, KEY_EXCLUDED, LEGACY, PARAM_NAMES, RUNTIME_PARAMS, TrainConfig, run_key, run_notebook
 from .viz import PLOTLY_MARKER
 
 # %% auto #0
 __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', 'DEPTH_COLUMNS', 'NORMAL_COLUMNS', 'TABLES',
-           'KEY_EXCLUDED', 'PROTOCOLS', 'CURRENT_PROTOCOL', 'SCHEMA', 'MIGRATE_PROTOCOL', 'STATUSES', 'KEEP_NOTEBOOKS',
-           'SETTING_NAMES', 'COMPARED_LOSSES', 'BASELINE_LOSSES', 'ALPHA', 'Column', 'Row', 'TableSpec',
-           'resolve_data_root', 'register_table', 'get_table', 'run_key', 'protocol_of', 'run_name', 'code_version',
-           'ResultStore', 'shown_protocol', 'curate_notebook', 'Job', 'parse_shard', 'plan', 'plan_tables',
-           'keep_notebook', 'execute_job', 'run_table', 'record_run', 'Cell', 'summarize', 'format_cell',
+           'PROTOCOLS', 'CURRENT_PROTOCOL', 'SCHEMA', 'MIGRATE_PROTOCOL', 'STATUSES', 'KEEP_NOTEBOOKS', 'TUNE_FACTORS',
+           'TUNE_HOLDOUT', 'ADVERSARIAL_LOSSES', 'TUNE_KNOBS', 'SETTING_NAMES', 'COMPARED_LOSSES', 'BASELINE_LOSSES',
+           'ALPHA', 'Column', 'Row', 'TableSpec', 'resolve_data_root', 'register_table', 'get_table', 'protocol_of',
+           'run_name', 'code_version', 'ResultStore', 'shown_protocol', 'curate_notebook', 'Job', 'parse_shard', 'plan',
+           'plan_tables', 'keep_notebook', 'execute_job', 'run_table', 'record_run', 'row_knobs', 'tune_knob',
+           'tune_column', 'trial_jobs', 'tune_table', 'format_tuning', 'Cell', 'summarize', 'format_cell',
            'format_paper', 'settings_of', 'table_settings', 'summary_settings', 'format_settings', 'row_param',
            'comparison_pairs', 'Comparison', 'compare_cells', 'comparisons', 'format_delta', 'format_comparison',
            'format_table', 'format_comparisons']
@@ -55,12 +56,13 @@ class Row:
     name:str                                    # the row's label, as in the paper ('ASM Conv1-2', 'w/o rec.')
     params:dict=field(default_factory=dict)     # train.ipynb parameters on top of the table's base and scale
     paper:dict=field(default_factory=dict)      # column label -> the paper's number (in the paper's units)
+    source:str|None=None                        # a warm start: the (earlier) row whose final predictor this row starts from, same seed
 
 # %% ../nbs/06_tables.ipynb #0218a4c7
 SCALES = ('smoke', 'cpu', 'paper')
-SMOKE = dict(size=32, steps=4, batch_size=4, n_train=8, n_val=4, width=4, analyzer_width=4, checkpoint_every=0, backbone='18')
+SMOKE = dict(size=32, steps=4, batch_size=4, n_train=8, n_val=4, width=4, analyzer_width=4, checkpoint_every=0, backbone='resnet18')
 # what is not a train.ipynb parameter in a scale's settings
-SCALE_ONLY = ('backbone',)
+SCALE_ONLY = ('backbone', 'pre_steps', 'post_steps')
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -92,7 +94,9 @@ class TableSpec:
         check_number('seed', seed, lo=0, integer=True)
         sp = self.scale_params(scale)
         fmt = {k: sp[k] for k in SCALE_ONLY if k in sp}
-        def sub(v): return v.format(**fmt) if isinstance(v, str) and '{' in v else v
+        def sub(v):   # '{name}' alone takes the scale's value as it is (a number stays a number); inside text it is formatted
+            if isinstance(v, str) and v[:1] == '{' and v[-1:] == '}' and v[1:-1] in fmt: return fmt[v[1:-1]]
+            return v.format(**fmt) if isinstance(v, str) and '{' in v else v
         p = DEFAULTS | {'dataset': self.dataset, 'task': self.task} | self.base | \
             {k: v for k, v in sp.items() if k not in SCALE_ONLY} | row.params | {'seed': seed}
         return {k: sub(v) for k, v in p.items()}
@@ -151,16 +155,20 @@ _RELEASED = ("The released code's settings (`defaults='official'`, see 05_train)
 _HORSE_NOTES = ("Open in the paper, chosen here: U-Net widths (cpu 32, paper scale 64), batch 8, Adam with lr 1e-3 for "
                 "both players (the paper says Adam; poly decay), input side 96 px at cpu scale (128 at paper scale), random "
                 "mirroring only. " + _RELEASED + " Split: the loader's fixed train/val split of the 328 horses.")
-_VOC_SCALES = {'cpu': dict(size=128, steps=1000, batch_size=8, backbone='18', optimizer='sgd', lr=1e-2, augment='mirror+scale'),
-               'paper': dict(size=336, steps=30000, batch_size=8, backbone='101', optimizer='sgd', lr=7e-3,
+_VOC_SCALES = {'smoke': dict(backbone='effnet', pretrained=True),
+               'cpu': dict(size=320, steps=300, batch_size=8, backbone='effnet', pretrained=True, optimizer='sgd', lr=1e-2,
+                           augment='mirror+scale'),
+               'paper': dict(size=336, steps=30000, batch_size=8, backbone='resnet101', optimizer='sgd', lr=7e-3,
                              weight_decay=5e-4, augment='mirror+scale')}
-_VOC_NOTES = ("No ImageNet weights can be downloaded here, so every backbone trains from scratch: ResNet-18 at cpu scale "
-              "(128 px, 1000 steps of 8), ResNet-101 at paper scale (336 px crops, 30K steps of 8). SGD with momentum 0.9 "
-              "at both scales, as the paper says for VOC (the first protocol used Adam lr 1e-3 at cpu scale). The lr: "
-              "1e-2 at cpu scale, the released scripts' value for networks trained from random initialisation "
-              "(train_asm.sh L16); the training script's own default, 2.5e-4, is for fine-tuning ImageNet weights; 7e-3 "
-              "at paper scale (the paper gives none). " + _RELEASED + " Random mirror and resize 0.5-2x; labels "
-              "subsampled to the logits for training.")
+_VOC_NOTES = ("At cpu scale the predictors stand on EfficientNet-Lite0 with its ImageNet weights (02d; the paper's "
+              "ResNet-101 has no CPU-sized counterpart), FCN-8s skips bringing the logits to stride 8 at 320 px crops, so "
+              "the analyzer reads 40x40 label maps (the paper's 336 px crops give 42x42); 300 steps of 8. At paper scale: "
+              "ResNet-101 from scratch (no weights can be downloaded here), 336 px crops, 30K steps of 8. SGD with momentum "
+              "0.9 at both scales, as the paper says for VOC. The lr: 1e-2 at cpu scale (the released scripts' value, "
+              "train_asm.sh L16; their training script's default, 2.5e-4, is for 20K-step fine-tuning and moves a 300-step "
+              "run too little; `asm-wb tables tune` sweeps it), 7e-3 at paper scale (the paper gives none). " + _RELEASED +
+              " Random mirror and resize 0.5-2x of the image as evaluation sees it (`scale_from='fitted'`, as the released "
+              "image_reader.py scales the image it reads), then a 320 px crop; labels subsampled to the logits for training.")
 _ROOMS = ("Procedural `rooms` (ray-cast indoor scenes with exact depth, normals, semantics and instances) stands in for "
           "Stanford 2D-3D-S, which is not on these machines; run it on 2D-3D-S with `--dataset s2d3ds --data-root PATH`.")
 _ROOMS_SCALES = {'cpu': dict(size=64, steps=1500, batch_size=8, width=16, analyzer_width=32, optimizer='sgd', lr=1e-2),
@@ -186,6 +194,10 @@ TABLES: dict[str, TableSpec] = {}
 def register_table(spec:TableSpec) -> TableSpec:
     "Add `spec` to `TABLES` (its name must be new)."
     if spec.name in TABLES and TABLES[spec.name] != spec: raise ValueError(f"table {spec.name!r} is registered already")
+    names = [r.name for r in spec.rows]
+    for i, r in enumerate(spec.rows):   # a source is trained first: it must be an earlier row
+        if r.source is not None and r.source not in names[:i]:
+            raise ValueError(f"table {spec.name!r}: row {r.name!r} starts from {r.source!r}, which is not an earlier row; the earlier rows: {names[:i]}")
     TABLES[spec.name] = spec
     return spec
 
@@ -198,6 +210,23 @@ register_table(TableSpec(
           "defaults of nbs/train.ipynb but for the size and width, which keep both runs of `make run` within 3 minutes on 2 "
           "CPU cores). " + _RELEASED + " The paper has no such table; its horse numbers are in table1_horse."))
 
+_WARM = ("Does ASM help once the predictor is no longer random? The analyzer's hinge gives a confidently wrong pixel a "
+         "gradient that shrinks like e^-margin, so ASM alone on a random predictor can saturate (the quickstart collapses to "
+         "background on some seeds). Here one IID run trains first; both other rows start from its final predictor and "
+         "train the same number of steps with the same schedule (fresh optimiser, poly decay from lr), one with IID and one "
+         "with ASM, so the only difference between them is the loss.")
+register_table(TableSpec(
+    'finetune_shapes', "Warm starts: IID, then more IID against ASM from the same checkpoint",
+    "(not in the paper: the saturation question)", 'shapes', 'figure_ground',
+    (Row('IID (start)', dict(loss='iid', steps='{pre_steps}')),
+     Row('IID then IID', dict(loss='iid', steps='{post_steps}'), source='IID (start)'),
+     Row('IID then ASM', dict(loss='asm', steps='{post_steps}'), source='IID (start)')),
+    (MIOU, Column('iou/figure', 'IoU figure %', percent=True), BOUNDARY_F),
+    scales={'smoke': dict(pre_steps=4, post_steps=4), 'cpu': dict(size=48, width=16, pre_steps=1000, post_steps=500),
+            'paper': dict(size=128, width=64, analyzer_width=64, pre_steps=10000, post_steps=5000)},
+    notes=_WARM + " Procedural `shapes`, U-Net-7, Adam lr 1e-3 as the quickstart; at cpu scale 48 px, width 16, 1000 IID "
+          "steps then 500 of each. " + _RELEASED))
+
 register_table(TableSpec(
     'table1_horse', "Ablations of ASM: which analyzer layers, without reconstruction, without adversarial training, added to IID",
     "Table 1, Weizmann horse column", 'horse', 'figure_ground',
@@ -207,7 +236,7 @@ register_table(TableSpec(
 register_table(TableSpec(
     'table1_semantic', "Ablations of ASM on semantic segmentation with FCN", "Table 1, VOC column (FCN)",
     'camvid', 'semantic', tuple(Row(n, p, {'mIoU %': v}) for n, p, _, v in ABLATIONS), (MIOU, BOUNDARY_F),
-    base=dict(arch='fcn_resnet{backbone}', analyzer='analyzer5'), scales=_VOC_SCALES, stand_in=_CAMVID,
+    base=dict(arch='fcn_{backbone}', analyzer='analyzer5'), scales=_VOC_SCALES, stand_in=_CAMVID,
     alt_datasets=('voc',), notes=_VOC_NOTES))
 
 _T2 = {('fcn', 'iid'): 68.91, ('fcn', 'asm'): 72.14, ('deeplab', 'iid'): 77.54, ('deeplab', 'asm'): 78.05,
@@ -217,7 +246,7 @@ _LOSS_NAMES = {'iid': 'IID', 'gan': 'GAN', 'cgan': 'cGAN', 'asm': 'ASM', 'iid+as
 register_table(TableSpec(
     'table2', "Semantic segmentation: FCN, DeepLab and PSPNet trained with IID, GAN, cGAN and ASM",
     "Table 2 (VOC)", 'camvid', 'semantic',
-    tuple(Row(f"{_HEADS[h]} {_LOSS_NAMES[l]}", dict(arch=f'{h}_resnet{{backbone}}', loss=l),
+    tuple(Row(f"{_HEADS[h]} {_LOSS_NAMES[l]}", dict(arch=f'{h}_{{backbone}}', loss=l),
               {'mIoU %': _T2[h, l]} if (h, l) in _T2 else {}) for h in _HEADS for l in ('iid', 'gan', 'cgan', 'asm')),
     (MIOU, BOUNDARY_F), base=dict(analyzer='analyzer5'), scales=_VOC_SCALES, stand_in=_CAMVID, alt_datasets=('voc',),
     notes=_VOC_NOTES + " The paper gives GAN and cGAN numbers for PSPNet only."))
@@ -255,7 +284,7 @@ register_table(TableSpec(
     'fig6_boundary', "Boundary precision, recall and F (BSDS, one-to-one matching): IID, GAN and ASM",
     "Fig. 6 (boundaries, VOC)", 'camvid', 'semantic', _COMPARE,
     (Column('boundary_p', 'boundary P %', percent=True), Column('boundary_r', 'boundary R %', percent=True), BOUNDARY_F, MIOU),
-    base=dict(arch='fcn_resnet{backbone}', analyzer='analyzer5'), scales=_VOC_SCALES, stand_in=_CAMVID,
+    base=dict(arch='fcn_{backbone}', analyzer='analyzer5'), scales=_VOC_SCALES, stand_in=_CAMVID,
     alt_datasets=('voc',), notes=_VOC_NOTES + " The paper plots these as curves and gives no numbers."))
 
 _MULTI = ("Procedural `shapes_multi` (semantic classes with a background, and instances) stands in for VOC here: "
@@ -292,19 +321,13 @@ def get_table(name:str) -> TableSpec:
     return TABLES[name]
 
 # %% ../nbs/06_tables.ipynb #4edb9efd
-KEY_EXCLUDED = tuple(RUNTIME_PARAMS) + ('data_root',)
-
-def run_key(params:Mapping) -> str:
-    "A 16-hex-digit key of the parameters that change a run's result."
-    ident = {k: params[k] if k in params else LEGACY.get(k, DEFAULTS[k]) for k in PARAM_NAMES if k not in KEY_EXCLUDED}
-    ident = {k: v for k, v in ident.items() if not (k in LEGACY and v == LEGACY[k])}   # as keyed before they existed
-    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
-
 PROTOCOLS = {   # the settings a table's runs were trained under (the store files every run under one)
     'first': "the first protocol: this workbench's own settings before issue 18 (`defaults='first'`: ASM's analyzer "
              "weight 1, no weight decay outside the rooms tables, the IID normal loss 2 - 2cos, Adam on CamVid, ...), its boundary "
              "P/R/F scored by the earlier metric (nothing thinned, the overall score pooled over classes)",
     'faithful': "the released code's settings (`defaults='official'`: see the table in 05_train)",
+    'tuned': "the released code's settings, and each compared row's learning rate or adversarial weight chosen by the "
+             "equal-budget sweep (`asm-wb tables tune`) on a part held out of the training split",
 }
 CURRENT_PROTOCOL = 'faithful'
 
@@ -327,6 +350,10 @@ CREATE TABLE IF NOT EXISTS runs (
     result TEXT, error TEXT, code_version TEXT, host TEXT, started REAL, finished REAL, notebook TEXT);
 CREATE TABLE IF NOT EXISTS members ({_MEMBERS});
 CREATE INDEX IF NOT EXISTS members_key ON members (key);
+CREATE TABLE IF NOT EXISTS trials (
+    table_name TEXT NOT NULL, scale TEXT NOT NULL, protocol TEXT NOT NULL, row_name TEXT NOT NULL, key TEXT NOT NULL,
+    knob TEXT NOT NULL, value REAL NOT NULL, factor REAL NOT NULL, settings TEXT NOT NULL, metric TEXT NOT NULL,
+    lower_better INTEGER NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (table_name, scale, protocol, row_name, key));
 """
 # a store made before protocols existed: its members are the first protocol's (SQLite cannot change a primary key in place)
 MIGRATE_PROTOCOL = f"""
@@ -391,12 +418,13 @@ class ResultStore:
 # %% ../nbs/06_tables.ipynb #31c1f5ce
 def _json(o) -> str|None: return None if o is None else json.dumps(o, sort_keys=True)
 
-def _add_member(self:ResultStore, table:str, scale:str, row:str, seed:int, key:str, params:Mapping, position:int=0):
+def _add_member(self:ResultStore, table:str, scale:str, row:str, seed:int, key:str, params:Mapping, position:int=0,
+                protocol:str|None=None):   # default: the protocol of `params`
     "File run `key` as (table, scale, row, seed) of its protocol; create the run as 'pending' if the store does not have it."
     with self._write() as db:
         db.execute("INSERT OR IGNORE INTO runs (key, status, params) VALUES (?, 'pending', ?)", (key, _json(dict(params))))
         db.execute("INSERT OR REPLACE INTO members (table_name, scale, row_name, seed, key, position, protocol) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (table, scale, row, seed, key, position, protocol_of(params)))
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", (table, scale, row, seed, key, position, protocol or protocol_of(params)))
 
 def _start(self:ResultStore, key:str, run_dir:str|os.PathLike, params:Mapping, code:str|None=None):
     "Mark run `key` as running (a run that is done stays done)."
@@ -449,8 +477,10 @@ def _protocols(self:ResultStore, table:str, scale:str) -> list[str]:
     return [p for p in PROTOCOLS if p in have] + sorted(have - set(PROTOCOLS))
 
 def shown_protocol(protocols:Sequence[str]) -> str:
-    "The protocol to show of those a table has runs under: the current one if it has any, else the latest."
-    return CURRENT_PROTOCOL if CURRENT_PROTOCOL in protocols or not protocols else list(protocols)[-1]
+    "The protocol to show of those a table has runs under: 'tuned' (the current settings, tuned) or else the current one if it has any, else the latest."
+    for p in ('tuned', CURRENT_PROTOCOL):
+        if p in protocols: return p
+    return CURRENT_PROTOCOL if not protocols else list(protocols)[-1]
 
 def _tables(self:ResultStore) -> list[tuple[str, str]]:
     "(table, scale) pairs the store has runs for."
@@ -482,6 +512,8 @@ def curate_notebook(src:str|os.PathLike, dst:str|os.PathLike) -> Path:
 @dataclass(frozen=True)
 class Job:
     table:str; scale:str; row:str; seed:int; position:int; key:str; params:dict; run_dir:str
+    source:str|None=None      # the key of the job whose final predictor this one starts from (trained first)
+    protocol:str|None=None    # the protocol it is filed under (None: the one its parameters say)
 
 def parse_shard(shard:str|None) -> tuple[int, int]:
     "'i/n' -> (i, n) with 0 <= i < n; None -> (0, 1)."
@@ -491,34 +523,59 @@ def parse_shard(shard:str|None) -> tuple[int, int]:
     if not (n >= 1 and 0 <= i < n): raise ValueError(f"invalid shard {shard!r}: need 0 <= i < n, e.g. 0/{max(n, 1)}")
     return i, n
 
+def _with_sources(spec:TableSpec, names:set) -> set:
+    "`names` and, transitively, the rows they start from."
+    out, todo = set(), list(names)
+    while todo:
+        n = todo.pop()
+        if n not in out: out.add(n); todo += [s for s in [spec.row(n).source] if s is not None]
+    return out
+
+def _shard(jobs:list[Job], shard:str|None) -> list[Job]:
+    "This shard's jobs: every n-th chain of warm starts, counted by the position of its first job (so a source and the rows it starts travel together)."
+    i, n = parse_shard(shard)
+    root, pos = {}, {j.key: p for p, j in enumerate(jobs)}
+    for p, j in enumerate(jobs): root[j.key] = root.get(j.source, p) if j.source in pos else p
+    return [j for j in jobs if root[j.key] % n == i]
+
 def plan(spec:TableSpec|str, scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
          dataset:str|None=None, data_root:str|None=None, shard:str|None=None,
-         rows:Sequence[str]|None=None,   # only these rows (by name); None: every row
+         rows:Sequence[str]|None=None,        # only these rows (by name) and the rows they start from; None: every row
+         tuned:Mapping[str, Mapping]|None=None,   # row -> the parameters its sweep chose (`ResultStore.choices`); filed as 'tuned'
         ) -> list[Job]:
     """The runs of `spec` at `scale` for `seeds` (a count, or the seeds themselves), this shard's share, seed by seed:
     every row's first seed comes before any row's second, so a table cut short still has every row."""
     spec = get_table(spec) if isinstance(spec, str) else spec
     if isinstance(seeds, int): check_number('seeds', seeds, lo=1, integer=True); seeds = range(seeds)
-    wanted = None if rows is None else {spec.row(r).name for r in rows}   # a misspelt row is named with the valid ones
-    i, n = parse_shard(shard)
+    wanted = None if rows is None else _with_sources(spec, {spec.row(r).name for r in rows})   # a misspelt row is named with the valid ones
     jobs = []
     for seed in seeds:
+        made = {}
         for pos, row in enumerate(spec.rows):
             if wanted is not None and row.name not in wanted: continue
-            p = spec.params(row, scale, seed, dataset=dataset, data_root=data_root)
-            key = run_key(p)
-            jobs.append(Job(spec.name, scale, row.name, seed, pos, key, p, str(Path(runs_root) / run_name(p, key))))
-    return jobs[i::n]
+            p = spec.params(row, scale, seed, dataset=dataset, data_root=data_root) | dict((tuned or {}).get(row.name, {}))
+            src = made.get(row.source)
+            if src is not None: p['init_from'] = str(Path(src.run_dir).resolve())
+            key = run_key(p, init_key=src.key if src is not None else None)
+            made[row.name] = Job(spec.name, scale, row.name, seed, pos, key, p, str(Path(runs_root) / run_name(p, key)),
+                                 src.key if src is not None else None, 'tuned' if tuned and row.name in tuned else None)
+            jobs.append(made[row.name])
+    return _shard(jobs, shard)
 
 def plan_tables(specs:Sequence[TableSpec|str], scale:str, seeds:int|Sequence[int]=1, runs_root:str|os.PathLike='runs/tables',
-                dataset:str|None=None, data_root:str|None=None, shard:str|None=None, rows:Sequence[str]|None=None) -> list[Job]:
+                dataset:str|None=None, data_root:str|None=None, shard:str|None=None, rows:Sequence[str]|None=None,
+                tuned:Mapping[str, Mapping[str, Mapping]]|None=None,   # table -> row -> chosen parameters
+               ) -> list[Job]:
     "The runs of several tables, seed by seed across them: every table's first seed before any table's second (`rows`: only rows of these names)."
+    specs = [get_table(s) if isinstance(s, str) else s for s in specs]
     if rows is not None:   # every name must be a row of some table
-        names = {r.name for s in specs for r in (get_table(s) if isinstance(s, str) else s).rows}
+        names = {r.name for s in specs for r in s.rows}
         for r in rows: check_param('row', r, sorted(names))
-    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, shard,
-                                           None if rows is None else [r.name for r in (get_table(s) if isinstance(s, str) else s).rows if r.name in rows])]
-    return sorted(jobs, key=lambda j: j.seed)   # stable: table order, then row order, within a seed
+    jobs = [j for s in specs for j in plan(s, scale, seeds, runs_root, dataset, data_root, None,
+                                           None if rows is None else [r.name for r in s.rows if r.name in rows],
+                                           (tuned or {}).get(s.name))]
+    return _shard(sorted(jobs, key=lambda j: j.seed), shard)   # stable: table order, then row order, within a seed
+
 
 # %% ../nbs/06_tables.ipynb #a5249841
 KEEP_NOTEBOOKS = ('first-seed', 'all', 'none')
@@ -562,11 +619,50 @@ def _finished_on_disk(job:Job) -> dict|None:
     same = all(result['params'].get(k) == v for k, v in job.params.items() if k not in KEY_EXCLUDED)
     return result if same else None
 
+def _waves(jobs:Sequence[Job]) -> list[list[Job]]:
+    "`jobs` in waves: a job whose source is among them comes in a later wave than its source."
+    waves, left = [], list(jobs)
+    while left:
+        keys = {j.key for j in left}
+        wave = [j for j in left if j.source not in keys or j.source == j.key]
+        waves.append(wave); left = [j for j in left if j not in wave]
+    return waves
+
+def _execute(todo:Sequence[Job], workers:int, args:dict, report:Callable) -> None:
+    "Run `todo` wave by wave (sources before the rows they start); a job whose source failed fails without running."
+    failed, n = set(), 0
+    for wave in _waves(todo):
+        runnable = []
+        for job in wave:
+            if job.source in failed:
+                with ResultStore(args['store_path']) as st:
+                    st.start(job.key, job.run_dir, job.params, args['code'])
+                    st.fail(job.key, f"its source run {job.source} failed")
+                failed.add(job.key); n += 1
+                report(n, dict(key=job.key, table=job.table, row=job.row, seed=job.seed, status='failed', seconds=0.0,
+                               error=f"not run: its source run {job.source} failed"))
+            else: runnable.append(job)
+        results = []
+        if workers == 1 or len(runnable) <= 1:
+            for job in runnable:
+                r = execute_job(job, **args); n += 1; report(n, r); results.append(r)
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(runnable)), mp_context=get_context('spawn')) as pool:
+                futures = [pool.submit(execute_job, job, **args) for job in runnable]
+                try:
+                    for f in as_completed(futures):
+                        r = f.result(); n += 1; report(n, r); results.append(r)
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=False, cancel_futures=True); raise
+        failed |= {r['key'] for r in results if r['status'] != 'done'}
+
 def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence[int]=1, workers:int=1,
               runs_root:str|os.PathLike='runs/tables', store:str|os.PathLike='reports/results.sqlite',
               notebooks_dir:str|os.PathLike|None='auto', keep:str='first-seed', dataset:str|None=None,
               data_root:str|None=None, shard:str|None=None, log:Callable[[str], None]|None=print,
-              log_output:bool=False, rows:Sequence[str]|None=None) -> dict:
+              log_output:bool=False, rows:Sequence[str]|None=None,
+              tuned:bool=True,   # give each row the values `tune_table` chose for it, where the store has them
+             ) -> dict:
     """Run every (row, seed) of `spec` at `scale` that is not finished yet; returns {'done', 'skipped', 'failed', ...} counts.
     `spec` may be several tables: their runs share one pool of workers, seed by seed across the tables (`plan_tables`),
     and a run two tables share is trained once."""
@@ -574,12 +670,15 @@ def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence
     check_param('keep', keep, KEEP_NOTEBOOKS)
     log = log or (lambda s: None)
     specs = [get_table(s) if isinstance(s, str) else s for s in ([spec] if isinstance(spec, (str, TableSpec)) else spec)]
-    jobs = plan_tables(specs, scale, seeds, runs_root, dataset, data_root, shard, rows)
+    with ResultStore(store) as st: choices = {s.name: st.choices(s.name, scale) for s in specs} if tuned else {}
+    for s in specs:
+        if choices.get(s.name): log(f"{s.name}: the values its sweep chose: " + "; ".join(f"{r} {_settings_text(v)}" for r, v in choices[s.name].items()))
+    jobs = plan_tables(specs, scale, seeds, runs_root, dataset, data_root, shard, rows, {k: v for k, v in choices.items() if v})
     nb_dir = Path(store).parent / 'notebooks' if notebooks_dir == 'auto' else notebooks_dir
     code, counts, todo = code_version(), dict(planned=len(jobs), skipped=0, shared=0, done=0, failed=0, interrupted=0), []
     with ResultStore(store) as st:
         for job in jobs:
-            st.add_member(job.table, job.scale, job.row, job.seed, job.key, job.params, job.position)
+            st.add_member(job.table, job.scale, job.row, job.seed, job.key, job.params, job.position, job.protocol)
             have = st.run(job.key)
             if have and have['status'] == 'done': counts['skipped'] += 1; continue
             if (result := _finished_on_disk(job)) is not None:
@@ -597,16 +696,9 @@ def run_table(spec:TableSpec|str|Sequence, scale:str='smoke', seeds:int|Sequence
         counts[r['status']] += 1
         log(f"[{i}/{len(todo)}] {r['table'] + ' ' if len(specs) > 1 else ''}{r['row']} seed {r['seed']}: {r['status']} in {r['seconds']:.0f} s"
             + (f" ({r['error']})" if r['error'] else ""))
-    if workers == 1 or len(todo) <= 1:
-        for i, job in enumerate(todo, 1): report(i, execute_job(job, **args))
-    else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=get_context('spawn')) as pool:
-            futures = [pool.submit(execute_job, job, **args) for job in todo]
-            try:
-                for i, f in enumerate(as_completed(futures), 1): report(i, f.result())
-            except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True); raise
+    _execute(todo, workers, args, report)
     return counts
+
 
 # %% ../nbs/06_tables.ipynb #a7655723
 def record_run(store:str|os.PathLike, table:str, scale:str, row:str, seed:int, run_dir:str|os.PathLike,
@@ -615,7 +707,7 @@ def record_run(store:str|os.PathLike, table:str, scale:str, row:str, seed:int, r
     path = Path(run_dir) / 'metrics.json'
     if not path.is_file(): raise FileNotFoundError(f"{run_dir} holds no run: {path} is missing")
     result = read_json(path)
-    key = run_key(result['params'])
+    key = run_key(result['params'], init_key=(result.get('init_from') or {}).get('key'))   # a warm start: its source's key as recorded
     nb_dir = Path(store).parent / 'notebooks' if notebooks_dir == 'auto' else notebooks_dir
     nb = keep_notebook(run_dir, key, seed, nb_dir, 'all')
     spec = TABLES.get(table)
@@ -625,6 +717,178 @@ def record_run(store:str|os.PathLike, table:str, scale:str, row:str, seed:int, r
         if result.get('status') == 'done': st.finish(key, result, notebook=nb)
         else: st.start(key, run_dir, result['params']); st.fail(key, result.get('error', 'unfinished'), 'interrupted' if result.get('status') == 'interrupted' else 'failed')
     return key
+
+# %% ../nbs/06_tables.ipynb #2caaa767
+TUNE_FACTORS = (1/3, 1.0, 3.0)   # a row's sweep: these times its value
+TUNE_HOLDOUT = 0.2               # the share of the training split the trials are scored on
+ADVERSARIAL_LOSSES = ('asm', 'iid+asm', 'gan', 'cgan')
+TUNE_KNOBS = ('lr', 'adv_lambda')
+
+def row_knobs(params:Mapping) -> tuple[str, ...]:
+    "The parameters a row can sweep: 'lr', and 'adv_lambda' where its loss has an adversarial phase."
+    return ('lr', 'adv_lambda') if params.get('loss') in ADVERSARIAL_LOSSES and params.get('adv', True) else ('lr',)
+
+def tune_knob(params:Mapping, knob:str='auto') -> str:
+    "The parameter a row's sweep varies: under 'auto', 'adv_lambda' where the loss has an adversarial phase, else 'lr'."
+    check_param('knob', knob, ('auto',) + TUNE_KNOBS)
+    if knob == 'auto': return row_knobs(params)[-1]
+    if knob not in row_knobs(params):
+        raise ValueError(f"invalid knob {knob!r} for a row with loss {params.get('loss')!r}" + (" and adv=False" if params.get('adv') is False else "")
+                         + f": it has no adversarial weight; the knobs it can sweep: {', '.join(map(repr, row_knobs(params)))}")
+    return knob
+
+def tune_column(spec:TableSpec) -> Column:
+    "The column a sweep is scored on: the table's first (it is the headline of every table here)."
+    return next(c for c in spec.columns if '*' not in c.key)
+
+def _baseline(spec:TableSpec, row:Row, scale:str, knob:str='auto') -> str|None:
+    "The row an adversarial row takes its learning rate from: the first non-adversarial row on the same network."
+    if tune_knob(spec.raw_params(row, scale), knob) != 'adv_lambda': return None
+    arch = spec.raw_params(row, scale)['arch']
+    cands = [r for r in spec.rows if r.source is None and tune_knob(spec.raw_params(r, scale)) == 'lr']
+    same = [r for r in cands if spec.raw_params(r, scale)['arch'] == arch]
+    pick = same or cands
+    return pick[0].name if pick else None
+
+def _sig(x:float, digits:int=3) -> float: return float(f"{x:.{digits}g}")
+def _settings_text(s:Mapping) -> str: return ', '.join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in s.items())
+
+def _add_trial(self:ResultStore, job:Job, knob:str, value:float, factor:float, settings:Mapping, column:Column):
+    "File `job` as a trial of its row's sweep (and its run as 'pending' if new)."
+    with self._write() as db:
+        db.execute("INSERT OR IGNORE INTO runs (key, status, params) VALUES (?, 'pending', ?)", (job.key, _json(dict(job.params))))
+        db.execute("INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (job.table, job.scale, protocol_of(job.params), job.row, job.key, knob, value, factor,
+                    _json(dict(settings)), column.key, int(column.lower_better), job.position))
+
+def _trials(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> list[dict]:
+    "The trials of `table`'s sweeps, with their runs' status, run_dir and score (None unless done), in row and value order."
+    q = ("SELECT t.*, r.status, r.run_dir, r.metrics FROM trials t JOIN runs r ON r.key = t.key "
+         "WHERE t.table_name=? AND t.scale=? AND t.protocol=? ORDER BY t.position, t.value")
+    out = []
+    for r in self.db.execute(q, (table, scale, protocol)):
+        d = dict(r); d['settings'] = json.loads(d['settings'])
+        m = json.loads(d.pop('metrics')) if d['metrics'] is not None else {}
+        v = m.get(d['metric']) if d['status'] == 'done' else None
+        d['score'] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+        out.append(d)
+    return out
+
+def _chosen(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> dict[str, dict]:
+    "row -> its best finished trial, for the rows whose sweep is complete (every trial done or failed) and scored."
+    by_row = {}
+    for t in self.trials(table, scale, protocol): by_row.setdefault(t['row_name'], []).append(t)
+    out = {}
+    for row, ts in by_row.items():
+        if any(t['status'] not in ('done', 'failed') for t in ts) or not any(t['score'] is not None for t in ts): continue
+        sign = 1 if ts[0]['lower_better'] else -1
+        out[row] = min((t for t in ts if t['score'] is not None), key=lambda t: (sign * t['score'], abs(math.log(t['factor']))))
+    return out
+
+def _choices(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> dict[str, dict]:
+    "row -> the parameters its sweep chose (what `plan(tuned=...)` applies)."
+    return {row: t['settings'] for row, t in self.chosen(table, scale, protocol).items()}
+
+ResultStore.add_trial, ResultStore.trials, ResultStore.chosen, ResultStore.choices = _add_trial, _trials, _chosen, _choices
+
+def trial_jobs(spec:TableSpec|str, row:str, scale:str, chosen:Mapping[str, dict], factors:Sequence[float]=TUNE_FACTORS,
+               holdout:float=TUNE_HOLDOUT, runs_root:str|os.PathLike='runs/tables', dataset:str|None=None,
+               data_root:str|None=None, knob:str='auto') -> list[tuple[Job, str, float, float, dict]]:
+    "The trials of `row`'s sweep: (job, knob, value, factor, settings) each; `chosen` must hold its baseline's and source's choices."
+    spec = get_table(spec) if isinstance(spec, str) else spec
+    r = spec.row(row) if isinstance(row, str) else row
+    p = spec.params(r, scale, 0, dataset=dataset, data_root=data_root) | {'holdout': holdout}
+    try: knob, settings, src = tune_knob(p, knob), {}, None
+    except ValueError as e: raise ValueError(f"table {spec.name!r} row {r.name!r}: {e}") from None
+    for need, why in ((_baseline(spec, r, scale, knob), 'takes its learning rate from'), (r.source, 'starts from')):
+        if need is not None and need not in chosen:
+            raise ValueError(f"table {spec.name!r} row {r.name!r} {why} row {need!r}, whose sweep has no choice yet: tune {need!r} first")
+    if (b := _baseline(spec, r, scale, knob)) is not None: settings['lr'] = chosen[b]['settings']['lr']
+    if r.source is not None:
+        src = chosen[r.source]; p['init_from'] = str(Path(src['run_dir']).resolve())
+    base = TrainConfig(**(p | settings), run_dir='.').resolved()[knob]
+    if not base: raise ValueError(f"table {spec.name!r} row {r.name!r}: its {knob} is {base!r}, so a sweep of factors of it tries nothing")
+    out = []
+    for f in factors:
+        s = settings | {knob: _sig(base * f)}
+        q = p | s
+        key = run_key(q, init_key=src['key'] if src is not None else None)
+        job = Job(spec.name, scale, r.name, 0, spec.rows.index(r), key, q, str(Path(runs_root) / 'tune' / run_name(q, key)),
+                  src['key'] if src is not None else None)
+        out.append((job, knob, s[knob], f, s))
+    return out
+
+def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TUNE_FACTORS, holdout:float=TUNE_HOLDOUT,
+               rows:Sequence[str]|None=None, workers:int=1, runs_root:str|os.PathLike='runs/tables',
+               store:str|os.PathLike='reports/results.sqlite', dataset:str|None=None, data_root:str|None=None,
+               log:Callable[[str], None]|None=print, log_output:bool=False,
+               knob:str='auto',   # 'auto' (see above), or 'lr' / 'adv_lambda' for every row (a row that cannot sweep it is refused)
+              ) -> dict[str, dict]:
+    """Sweep every row of `spec` (or `rows`, with the rows they depend on) with the same budget, one seed, scored on the
+    held-out part of the training split; returns row -> chosen parameters. Finished trials are not run again."""
+    spec = get_table(spec) if isinstance(spec, str) else spec
+    factors = tuple(check_number('factor', f, lo=0, hi=None) for f in factors)
+    if len(set(factors)) != len(factors) or not factors or 0 in factors: raise ValueError(f"factors must be distinct and positive, got {factors}")
+    log = log or (lambda s: None)
+    names = [r.name for r in spec.rows]
+    if rows is not None:
+        want = _with_sources(spec, {spec.row(r).name for r in rows})
+        want |= {b for n in list(want) if (b := _baseline(spec, spec.row(n), scale, knob)) is not None}
+        names = [n for n in names if n in want]
+    for n in names:   # refuse a knob a row cannot sweep before anything runs
+        try: tune_knob(spec.raw_params(spec.row(n), scale), knob)
+        except ValueError as e: raise ValueError(f"table {spec.name!r} row {n!r}: {e}") from None
+    column, code, given_up = tune_column(spec), code_version(), set()
+    args = dict(store_path=str(store), notebooks_dir=None, keep='none', code=code,
+                threads=max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None, log_output=log_output)
+    log(f"tune {spec.name} at scale {scale}: {len(names)} rows x {len(factors)} trials (x {_settings_text(dict(factors=factors))}), "
+        f"scored on {column.label} of {holdout:g} of the training split; store {store}")
+    while True:
+        with ResultStore(store) as st: chosen = st.chosen(spec.name, scale)
+        def ready(n):
+            r = spec.row(n); b = _baseline(spec, r, scale, knob)
+            return n not in chosen and n not in given_up and (r.source is None or r.source in chosen) and (b is None or b in chosen)
+        wave = [n for n in names if ready(n)]
+        if not wave: break
+        todo = []
+        with ResultStore(store) as st:
+            for n in wave:
+                for job, k, value, f, s in trial_jobs(spec, n, scale, chosen, factors, holdout, runs_root, dataset, data_root, knob):
+                    st.add_trial(job, k, value, f, s, column)
+                    have = st.run(job.key)
+                    if have and have['status'] == 'done': continue
+                    if (result := _finished_on_disk(job)) is not None: st.finish(job.key, result); continue
+                    todo.append(job)
+        def report(i, r):
+            log(f"[{i}/{len(todo)}] {r['row']} trial: {r['status']} in {r['seconds']:.0f} s" + (f" ({r['error']})" if r['error'] else ""))
+        _execute(todo, workers, args, report)
+        with ResultStore(store) as st: now = st.chosen(spec.name, scale)
+        for n in wave:
+            if n in now: log(f"{n}: chose {_settings_text(now[n]['settings'])} ({column.label} {column.value(now[n]['score']):.{column.ndigits}f} on the held-out part)")
+            else: given_up.add(n); log(f"{n}: no trial finished with a score; its sweep is left incomplete (rerun tune to retry)")
+    skipped = [n for n in names if n not in chosen]
+    if skipped: log(f"not tuned: {', '.join(skipped)} (a row they depend on has no choice)")
+    return {n: t['settings'] for n, t in chosen.items() if n in names}
+
+def format_tuning(trials:Sequence[dict], column:Column|None=None) -> str:
+    "The sweeps as a markdown table: per row, its knob, each value tried with its score, and the one chosen (bold)."
+    if not trials: return ''
+    by_row = {}
+    for t in trials: by_row.setdefault(t['row_name'], []).append(t)
+    lines = ["| row | knob | trials (held-out score) | chosen |", "| --- | --- | --- | --- |"]
+    for row, ts in by_row.items():
+        sign = 1 if ts[0]['lower_better'] else -1
+        scored = [t for t in ts if t['score'] is not None]
+        best = min(scored, key=lambda t: (sign * t['score'], abs(math.log(t['factor'])))) if scored and all(t['status'] in ('done', 'failed') for t in ts) else None
+        def cell(t):
+            s = '—' if t['score'] is None else (f"{column.value(t['score']):.{column.ndigits}f}" if column else f"{t['score']:.4g}")
+            text = f"{t['value']:g}: {s}" + ('' if t['status'] == 'done' else f" ({t['status']})")
+            return f"**{text}**" if t is best else text
+        inherited = {k: v for k, v in ts[0]['settings'].items() if k != ts[0]['knob']}
+        lines.append(f"| {row} | {ts[0]['knob']}" + (f" (at {_settings_text(inherited)})" if inherited else '') +
+                     f" | {'; '.join(cell(t) for t in ts)} | {_settings_text(best['settings']) if best else 'not yet'} |")
+    return "\n".join(lines)
+
 
 # %% ../nbs/06_tables.ipynb #8bc4eaf8
 @dataclass
@@ -678,7 +942,7 @@ def format_cell(cell:Cell, column:Column, seeds:int|None=None) -> str:
 def format_paper(v:float|None, column:Column) -> str: return '—' if v is None else f"{v:.{column.ndigits}f}"
 
 # %% ../nbs/06_tables.ipynb #077fb00d
-SETTING_NAMES = ('arch', 'width', 'size', 'batch_size', 'steps', 'augment', 'optimizer', 'lr', 'lr_analyzer', 'momentum',
+SETTING_NAMES = ('arch', 'pretrained', 'width', 'size', 'batch_size', 'steps', 'augment', 'scale_from', 'optimizer', 'lr', 'lr_analyzer', 'momentum',
                  'poly_power', 'weight_decay', 'decay_params', 'normal_weight', 'analyzer', 'analyzer_width', 'analyzer_conv1',
                  'asm_layers', 'adv_lambda', 'rec_lambda', 'asm_reduction', 'margin', 'rec', 'adv', 'iid_lambda', 'discriminator')
 _ASM_ONLY = ('analyzer', 'analyzer_width', 'analyzer_conv1', 'asm_layers', 'rec_lambda', 'asm_reduction', 'margin', 'rec', 'adv')
@@ -692,6 +956,8 @@ def _relevant(name:str, p:Mapping) -> bool:
     if name == 'discriminator': return gan
     if name == 'normal_weight': return p['task'] in ('normal', 'depth+normal')
     if name == 'momentum': return p['optimizer'] == 'sgd'
+    if name == 'scale_from': return p['augment'] == 'mirror+scale'
+    if name == 'pretrained': return bool(p['pretrained']) or 'effnet' in p['arch']
     return True
 
 def settings_of(row_params:Mapping[str, Mapping]) -> dict:
@@ -729,11 +995,11 @@ def row_param(spec:TableSpec, row:Row, name:str):
     return row.params.get(name, spec.base.get(name, DEFAULTS[name]))
 
 def comparison_pairs(spec:TableSpec|str) -> list[tuple[str, str]]:
-    "(ASM row, baseline row): each row trained with ASM against each IID/GAN/cGAN row of the same network."
+    "(ASM row, baseline row): each row trained with ASM against each IID/GAN/cGAN row of the same network (and the same warm start)."
     spec = get_table(spec) if isinstance(spec, str) else spec
     asm = [r for r in spec.rows if row_param(spec, r, 'loss') in COMPARED_LOSSES]
     base = [r for r in spec.rows if row_param(spec, r, 'loss') in BASELINE_LOSSES]
-    return [(a.name, b.name) for a in asm for b in base if row_param(spec, a, 'arch') == row_param(spec, b, 'arch')]
+    return [(a.name, b.name) for a in asm for b in base if row_param(spec, a, 'arch') == row_param(spec, b, 'arch') and a.source == b.source]
 
 @dataclass(frozen=True)
 class Comparison:
@@ -795,7 +1061,7 @@ def format_table(summary:dict) -> str:
              f"seeds {', '.join(map(str, summary['seeds'])) or '—'}; ours: mean ± std over seeds")
     proto = summary.get('protocol', CURRENT_PROTOCOL)
     note = f"\nprotocol: {proto}, {PROTOCOLS.get(proto, '')}"
-    if proto != CURRENT_PROTOCOL:
+    if proto not in (CURRENT_PROTOCOL, 'tuned'):
         note += (f"\n(no run of the current protocol, {CURRENT_PROTOCOL!r}, yet: these results were trained under earlier "
                  f"settings; `asm-wb tables run {spec.name}` trains the table under the current ones)")
     settings = "\n" + format_settings(summary_settings(summary))

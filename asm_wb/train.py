@@ -5,7 +5,7 @@
 # %% ../nbs/05_train.ipynb #9dadc62c
 from __future__ import annotations
 
-import math, os, shlex, signal, sys, threading, time
+import contextlib, hashlib, inspect, json, math, os, shlex, signal, sys, threading, time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +24,15 @@ from .data import (IMAGENET_MEAN, Compose, DownsampleLabels, Normalize, RandomCr
                          Resize, _dataset_class, get_dataset, list_datasets, sample_size)
 from .losses import ASMConfig, LOSSES, SEG_TASKS, make_objective, parse_layers
 from .metrics import metrics_for_task, nan_to_none
-from .models import create_model, list_models
+from .models import create_model, list_models, model_spec
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PARAMS', 'PARAM_NAMES', 'DEFAULTS', 'RUNTIME_PARAMS', 'DEFAULT_ANALYZER', 'DEFAULT_DISCRIMINATOR',
-           'DEFAULT_SETS', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'CHANNELS_LAST_CPU', 'Param', 'map_channels',
-           'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split', 'build_networks',
-           'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest', 'init_distributed', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'param_diff', 'busy_elsewhere', 'auto_threads',
+           'DEFAULT_SETS', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'KEY_EXCLUDED', 'SOURCE_MATCH',
+           'CHANNELS_LAST_CPU', 'Param', 'map_channels', 'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset',
+           'load_split', 'build_networks', 'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest',
+           'init_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'param_diff',
+           'run_key', 'source_run', 'warm_start', 'holdout_indices', 'load_splits', 'busy_elsewhere', 'auto_threads',
            'progress_bar', 'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run', 'run_training',
            'parameters_source', 'config_from_namespace', 'parse_value', 'train_notebook', 'run_notebook']
 
@@ -67,6 +68,8 @@ PARAMS = (
     Param('data_root', None, "folder of a real dataset, e.g. '../shared/data/weizmann_horse'; None for generated data", _optional(_text)),
     Param('arch', 'unet7', "the predictor: a name from asm_wb.models.list_models('predictor')", _dynamic(lambda: list_models('predictor'))),
     Param('width', 32, "the predictor's base channel width (None: the architecture's default)", _optional(_integer(1))),
+    Param('pretrained', False, "start the predictor's backbone from ImageNet weights (the architectures that have them: *_effnet)", _bool),
+    Param('init_from', None, "warm start: a finished run's directory; the predictor starts from its final weights (same task, classes and network) and a fresh schedule", _optional(_text)),
     Param('loss', 'iid', "training loss: 'iid', 'asm', 'gan', 'cgan' or 'iid+asm'", _choice(*LOSSES)),
     Param('defaults', 'official', "which settings fill the parameters left at None: 'official' (the authors' released code) or 'first' (this workbench's first protocol); see DEFAULT_SETS", _choice('official', 'first')),
     Param('asm_layers', 'conv1-2', "ASM: analyzer layers matched, e.g. 'conv1', 'conv1-2', 'conv3', 'conv1-3', 'conv1,conv3'", _text),
@@ -86,8 +89,10 @@ PARAMS = (
     Param('batch_size', 8, "images per iteration, summed over all processes", _integer(1)),
     Param('size', 64, "image side in pixels: generated data is rendered at it, real images are resized to it", _integer(16, 4096)),
     Param('augment', 'mirror', "'mirror' (random flips), 'mirror+scale' (also random resize 0.5-2x and crop) or 'none'", _choice('mirror', 'mirror+scale', 'none')),
+    Param('scale_from', None, "'mirror+scale': what the 0.5-2x resize scales: 'fitted' (the image resized to size, as evaluation sees it) or 'native' (the file's own resolution); None: the defaults' (official 'fitted', first 'native')", _optional(_choice('fitted', 'native'))),
     Param('n_train', None, "training images to use, the first n (None: the whole split)", _optional(_integer(1))),
     Param('n_val', None, "validation images to use, the first n (None: the whole split)", _optional(_integer(1))),
+    Param('holdout', None, "tuning: validate on this share of the training split, held out from training (the same images whatever the seed); None: train on the whole split, validate on the dataset's val split", _optional(_number(0.01, 0.5))),
     Param('optimizer', 'adam', "'adam' or 'sgd' (with momentum), for both players", _choice('adam', 'sgd')),
     Param('lr', 1e-3, "the predictor's base learning rate (poly decay to 0)", _number(0)),
     Param('lr_analyzer', None, "the analyzer's or discriminator's base learning rate (None: lr, as the official scripts; the paper: not above lr)", _optional(_number(0))),
@@ -118,13 +123,14 @@ DEFAULT_DISCRIMINATOR = {'gan': 'gan_disc', 'cgan': 'patchgan'}
 DEFAULT_SETS = {   # what the parameters left at None become, under `defaults` (see the table above)
     'official': dict(adv_lambda={'asm': 0.012, 'iid+asm': 0.012, 'gan': 0.01, 'cgan': 0.01}, asm_reduction='all',
                      normal_weight=10.0, rec_normal_weight=1.0, analyzer_conv1='half', weight_decay=5e-4, decay_params='weights',
-                     scale_discriminator=True),
+                     scale_discriminator=True, scale_from='fitted'),
     'first':    dict(adv_lambda={'asm': 1.0, 'iid+asm': 1.0, 'gan': 0.01, 'cgan': 0.01}, asm_reduction='valid',
                      normal_weight=2.0, rec_normal_weight=2.0, analyzer_conv1='full', weight_decay=0.0, decay_params='all',
-                     scale_discriminator=False),
+                     scale_discriminator=False, scale_from='native'),
 }
 # a run recorded before these parameters existed was trained with these values (`TrainConfig.from_record` fills them in)
-LEGACY = {'defaults': 'first', 'asm_reduction': None, 'normal_weight': None, 'analyzer_conv1': None, 'decay_params': None}
+LEGACY = {'defaults': 'first', 'asm_reduction': None, 'normal_weight': None, 'analyzer_conv1': None, 'decay_params': None,
+          'holdout': None, 'pretrained': False, 'init_from': None, 'scale_from': None}
 
 def map_channels(task:str, num_classes:int|None=None) -> int:
     "Channels of the map the analyzer or discriminator sees: classes, 1 (log depth), 3 (normals) or 4 (both)."
@@ -153,6 +159,10 @@ class TrainConfig:
             ASMConfig(layers=self.asm_layers, adv=self.adv, rec=self.rec)  # refuses adv=False with rec=False
         if self.analyzer == 'analyzer9_joint' and self.task != 'depth+normal':
             raise ValueError(f"invalid value 'analyzer9_joint' for parameter 'analyzer': it is for task 'depth+normal', not {self.task!r}")
+        if self.pretrained and 'pretrained' not in inspect.signature(model_spec(self.arch).factory).parameters:
+            have = [n for n in list_models('predictor') if 'pretrained' in inspect.signature(model_spec(n).factory).parameters]
+            raise ValueError(f"invalid value True for parameter 'pretrained': architecture {self.arch!r} has no pretrained "
+                             f"weights; the architectures that have them: {', '.join(map(repr, have)) or 'none'}")
         get_device(self.device)
 
     @classmethod
@@ -166,7 +176,7 @@ class TrainConfig:
         if d['analyzer'] == 'auto': d['analyzer'] = DEFAULT_ANALYZER[self.task]
         if d['discriminator'] == 'auto': d['discriminator'] = DEFAULT_DISCRIMINATOR.get(self.loss, 'patchgan')
         if d['adv_lambda'] is None: d['adv_lambda'] = s['adv_lambda'].get(self.loss, 0.0)
-        for k in ('asm_reduction', 'normal_weight', 'analyzer_conv1', 'weight_decay', 'decay_params'):
+        for k in ('asm_reduction', 'normal_weight', 'analyzer_conv1', 'weight_decay', 'decay_params', 'scale_from'):
             if d[k] is None: d[k] = s[k]
         d['rec_normal_weight'], d['scale_discriminator'] = s['rec_normal_weight'], s['scale_discriminator']
         if d['lr_analyzer'] is None: d['lr_analyzer'] = self.lr
@@ -214,7 +224,8 @@ class _FitSize:
 def make_transform(cfg:TrainConfig, train:bool, generator:torch.Generator|None=None, label_stride:int=1) -> Compose:
     "The training (`train=True`) or evaluation pipeline of `cfg`."
     steps = []
-    if train and cfg.augment == 'mirror+scale':
+    if train and cfg.augment == 'mirror+scale':   # 'fitted': scale what evaluation sees, so objects keep their size on average
+        if cfg.resolved()['scale_from'] == 'fitted': steps.append(_FitSize(cfg.size))
         steps += [RandomResize(0.5, 2.0, generator=generator), RandomMirror(generator=generator),
                   RandomCrop(cfg.size, image_fill=IMAGENET_MEAN, generator=generator)]
     else:
@@ -253,6 +264,7 @@ def build_networks(cfg:TrainConfig, num_classes:int|None) -> tuple[nn.Module, nn
     r = cfg.resolved()
     kw = dict(task=cfg.task, num_classes=num_classes if num_classes and num_classes >= 2 else 2)
     if cfg.width is not None: kw['width'] = cfg.width
+    if cfg.pretrained: kw['pretrained'] = True
     predictor = create_model(cfg.arch, **kw)
     k = map_channels(cfg.task, num_classes)
     if cfg.loss == 'iid': return predictor, None
@@ -384,6 +396,68 @@ def param_diff(theirs:Mapping, ours:Mapping) -> list[str]:
     theirs, ours = LEGACY | dict(theirs), LEGACY | dict(ours)
     return [f"{k}={theirs.get(k)!r} (now {ours.get(k)!r})" for k in PARAM_NAMES if k not in RUNTIME_PARAMS and theirs.get(k) != ours.get(k)]
 
+# %% ../nbs/05_train.ipynb #55c6ce5b
+KEY_EXCLUDED = tuple(RUNTIME_PARAMS) + ('data_root',)
+SOURCE_MATCH = ('task', 'dataset', 'arch', 'width')   # what a warm start's source must share with the run it starts
+
+def run_key(params:Mapping,              # a run's parameters (missing ones read as their defaults)
+            init_key:str|None=None,      # the key of the `init_from` source, when it is not finished yet (a planned run)
+           ) -> str:
+    "A 16-hex-digit key of the parameters that change a run's result; a warm start counts by its source's key."
+    ident = {k: params[k] if k in params else LEGACY.get(k, DEFAULTS[k]) for k in PARAM_NAMES if k not in KEY_EXCLUDED}
+    ident = {k: v for k, v in ident.items() if not (k in LEGACY and v == LEGACY[k])}   # as keyed before they existed
+    if ident.get('init_from') is not None: ident['init_from'] = init_key or source_run(ident['init_from'])['key']
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+def source_run(run_dir:str|os.PathLike,          # the `init_from` folder
+               params:Mapping|None=None,         # the warm-started run's parameters, checked against the source's
+               num_classes:int|None=None,        # the warm-started run's classes (segmentation), checked likewise
+              ) -> dict:
+    "The finished run a warm start begins from: {run_dir, key, params, num_classes}; errors name the run and what does not match."
+    d = Path(run_dir).expanduser()
+    what = f"init_from={str(run_dir)!r}"
+    if not d.is_dir(): raise FileNotFoundError(f"{what}: no such run directory")
+    m = d / 'metrics.json'
+    if not m.is_file() or not (d / CHECKPOINT).is_file():
+        raise FileNotFoundError(f"{what}: not a run (it needs metrics.json and {CHECKPOINT}); train the source first")
+    rec = read_json(m)
+    if rec.get('status') != 'done':
+        raise ValueError(f"{what}: the run is unfinished (status {rec.get('status')!r}, step {rec.get('step')}); "
+                         "finish it (resume=True) before starting from it")
+    theirs = LEGACY | rec['params']
+    if params is not None:
+        ours = DEFAULTS | dict(params)
+        bad = [f"{k} {theirs.get(k)!r} (this run: {ours.get(k)!r})" for k in SOURCE_MATCH if theirs.get(k) != ours.get(k)]
+        if num_classes is not None and rec.get('num_classes') not in (None, num_classes):
+            bad.append(f"{rec.get('num_classes')} classes (this run: {num_classes})")
+        if bad: raise ValueError(f"{what} is incompatible with this run: the source has {', '.join(bad)}")
+    key = run_key(theirs, init_key=(rec.get('init_from') or {}).get('key'))   # itself warm-started: its source's key as recorded
+    return dict(run_dir=str(d.resolve()), key=key, params=theirs, num_classes=rec.get('num_classes'))
+
+def warm_start(predictor:nn.Module, source:Mapping) -> Mapping:
+    "Load the final predictor weights of `source` (what `source_run` returned) into `predictor`, strictly; returns `source`."
+    state = load_checkpoint(Path(source['run_dir']) / CHECKPOINT)['predictor']
+    try: predictor.load_state_dict(state)
+    except RuntimeError as e:
+        raise ValueError(f"init_from={source['run_dir']!r}: its predictor does not fit this one: {str(e).splitlines()[0]}") from None
+    return source
+
+
+# %% ../nbs/05_train.ipynb #8b6bde56
+def holdout_indices(n:int, share:float) -> tuple[list[int], list[int]]:
+    "(train, held out): a fixed shuffle of range(n) (seeded by n alone), its last ceil(share * n) held out (at least 1, leaving 1)."
+    k = min(max(math.ceil(share * n), 1), n - 1)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(_mix(n, 0x401D))).tolist()
+    return sorted(order[:n - k]), sorted(order[n - k:])
+
+def load_splits(cfg:TrainConfig) -> tuple:
+    "The (training, evaluation) datasets of `cfg`: train and val, or the two parts of train under `holdout`."
+    train = load_split(cfg, 'train', cfg.n_train)
+    if cfg.holdout is None: return train, load_split(cfg, 'val', cfg.n_val)
+    keep, held = holdout_indices(len(train), cfg.holdout)
+    return _Subset(train, keep), _Subset(train, held[:cfg.n_val])
+
+
 # %% ../nbs/05_train.ipynb #5abe9128
 # networks whose CPU training step channels-last made faster by more than 5 %, IID and ASM alike, in one run of
 # benchmarks/bench_channels_last.py on a quiet 2-core machine (load average 0.22; cpu-scale sizes; channels-last / default):
@@ -460,10 +534,15 @@ class Trainer:
         self.run_dir = Path(cfg.run_dir) if cfg.run_dir is not None else default_run_dir(cfg)
         self.progress = progress and self.rank == 0
         seed_everything(cfg.seed)
-        self.train_set, self.val_set = load_split(cfg, 'train', cfg.n_train), load_split(cfg, 'val', cfg.n_val)
+        self.train_set, self.val_set = load_splits(cfg)   # under `holdout`, both are parts of the training split
         self.num_classes = self.train_set.num_classes if cfg.task in SEG_TASKS else None
         self.class_names = tuple(self.train_set.class_names) if cfg.task in SEG_TASKS else None
         self.predictor, self.adversary = build_networks(cfg, self.num_classes)
+        self.source = None   # a warm start's source: checked and loaded when training starts; read if still there on resume
+        if cfg.init_from is not None and cfg.resume and self.checkpoint_path.is_file():
+            with contextlib.suppress(OSError, ValueError): self.source = source_run(cfg.init_from)
+        elif cfg.init_from is not None:
+            self.source = warm_start(self.predictor, source_run(cfg.init_from, cfg.to_dict(), self.num_classes))
         self.objective = build_objective(cfg, self.adversary, self.num_classes)
         self.output_stride = getattr(self.predictor, 'output_stride', 1)
         for net in (self.predictor, self.adversary):
@@ -692,7 +771,9 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
     trainer = Trainer(cfg, progress=progress)
     out_path = trainer.run_dir / 'metrics.json'
     info = {'params': cfg.to_dict(), 'resolved': cfg.resolved(), 'asm_wb': asm_wb.__version__, 'torch': torch.__version__,
-            'device': str(trainer.device), 'world_size': trainer.world, 'command': _command(cfg)}
+            'device': str(trainer.device), 'world_size': trainer.world, 'command': _command(cfg),
+            'eval_split': 'val' if cfg.holdout is None else f'holdout {cfg.holdout:g} of train'}
+    if trainer.source is not None: info['init_from'] = {k: trainer.source[k] for k in ('run_dir', 'key')}
     old = existing_run(cfg, trainer.run_dir)      # refuses (and touches nothing) before anything is written
     if old is not None:
         trainer.load()
@@ -732,7 +813,8 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
 _TYPES = {'data_root': 'Optional[str]', 'width': 'Optional[int]', 'adv_lambda': 'Optional[float]', 'analyzer_width': 'Optional[int]',
           'n_train': 'Optional[int]', 'n_val': 'Optional[int]', 'lr_analyzer': 'Optional[float]', 'channels_last': 'Union[str, bool]',
           'run_dir': 'Optional[str]', 'weight_decay': 'Optional[float]', 'normal_weight': 'Optional[float]',
-          'threads': 'Union[str, int]', 'asm_reduction': 'Optional[str]', 'analyzer_conv1': 'Optional[str]', 'decay_params': 'Optional[str]'}  # the rest: the type of the default
+          'threads': 'Union[str, int]', 'asm_reduction': 'Optional[str]', 'analyzer_conv1': 'Optional[str]', 'decay_params': 'Optional[str]',
+          'holdout': 'Optional[float]', 'init_from': 'Optional[str]', 'scale_from': 'Optional[str]'}  # the rest: the type of the default
 
 def parameters_source() -> str:
     "The source of train.ipynb's `parameters` cell: `name: type = default  # help` per parameter (papermill shows all three)."
@@ -766,7 +848,9 @@ def run_notebook(params:Mapping,                 # training parameters (checked 
     import papermill as pm
     run_dir = Path(run_dir).expanduser().resolve()
     params = dict(params) | {'run_dir': str(run_dir)}
-    if params.get('data_root') is not None: params['data_root'] = str(Path(params['data_root']).expanduser().resolve())
+    for k in ('data_root', 'init_from'):   # the kernel runs in nbs/: relative folders would move
+        if params.get(k) is not None: params[k] = str(Path(params[k]).expanduser().resolve())
+    if params.get('init_from') is not None: source_run(params['init_from'], params)   # a bad source fails before a kernel starts
     old = existing_run(TrainConfig(**params), run_dir)   # refused: raises before the executed notebook is touched
     if old is not None: return old                       # finished: its executed notebook stays the record of the training
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -198,3 +198,47 @@ def test_site_works_offline_over_http_server(browser, site):
         page.context.close()
     finally:
         server.shutdown()
+
+
+def test_a_warm_started_row_runs_after_its_source_under_shards(tmp_path, monkeypatch):
+    "finetune_shapes over two shards, two workers each: every shard trains its IID source first, then both rows that start from it."
+    monkeypatch.setenv("ASM_WB_CACHE", str(tmp_path / "cache"))
+    store, runs = tmp_path / "r.sqlite", tmp_path / "runs"
+    for shard in ("1/2", "0/2"):
+        logs = []
+        counts = run_table("finetune_shapes", "smoke", 2, 2, runs, store, shard=shard, log=logs.append)
+        assert (counts["planned"], counts["done"]) == (3, 3), (counts, logs)
+    with ResultStore(store) as st:
+        members = {(m["row_name"], m["seed"]): m for m in st.members("finetune_shapes", "smoke")}
+    assert len(members) == 6 and {m["status"] for m in members.values()} == {"done"}
+    for seed in (0, 1):
+        source = members["IID (start)", seed]
+        for row in ("IID then IID", "IID then ASM"):
+            m = members[row, seed]
+            assert m["started"] >= source["finished"], (row, seed)              # it waited for its source
+            assert m["result"]["init_from"] == {"run_dir": source["run_dir"], "key": source["key"]}
+
+
+def test_tune_at_smoke_scale_then_run_with_the_choices(tmp_path):
+    "`tables tune` gives IID and ASM two trials each on the held-out part; `tables run` then trains each row with its choice."
+    env, store, runs = _env(tmp_path), tmp_path / "r.sqlite", tmp_path / "runs"
+    r = _asm_wb("tables", "tune", "quickstart", "--scale", "smoke", "--factors", "0.5,2", "--store", str(store), "--runs", str(runs), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 rows x 2 trials" in r.stdout and "| IID | lr | " in r.stdout and "| ASM Conv1-2 | adv_lambda (at lr=" in r.stdout, r.stdout
+    with ResultStore(store) as st:
+        trials, choices = st.trials("quickstart", "smoke"), st.choices("quickstart", "smoke")
+    assert [(t["row_name"], t["knob"], t["value"]) for t in trials] == \
+        [("IID", "lr", 5e-4), ("IID", "lr", 2e-3), ("ASM Conv1-2", "adv_lambda", 0.006), ("ASM Conv1-2", "adv_lambda", 0.024)]
+    for t in trials:   # scored on the held-out part of the training split, never on the split the table reports
+        result = json.loads((Path(t["run_dir"]) / "metrics.json").read_text())
+        assert result["params"]["holdout"] == 0.2 and result["eval_split"] == "holdout 0.2 of train" and t["score"] is not None
+    assert set(choices) == {"IID", "ASM Conv1-2"} and choices["ASM Conv1-2"]["lr"] == choices["IID"]["lr"]
+    again = _asm_wb("tables", "tune", "quickstart", "--scale", "smoke", "--factors", "0.5,2", "--store", str(store), "--runs", str(runs), env=env)
+    assert again.returncode == 0 and "trial: done" not in again.stdout, again.stdout   # finished trials are not run again
+    run = _asm_wb("tables", "run", "quickstart", "--scale", "smoke", "--store", str(store), "--runs", str(runs), env=env)
+    assert run.returncode == 0 and "protocol: tuned" in run.stdout, run.stdout + run.stderr
+    with ResultStore(store) as st:
+        members = st.members("quickstart", "smoke", "tuned")
+    assert [(m["row_name"], m["status"]) for m in members] == [("IID", "done"), ("ASM Conv1-2", "done")]
+    for m in members:
+        assert m["params"]["holdout"] is None and all(m["params"][k] == v for k, v in choices[m["row_name"]].items())
