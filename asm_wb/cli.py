@@ -195,7 +195,8 @@ def _tables_args(p:argparse.ArgumentParser):
     r.add_argument('--verbose', action='store_true', help="stream each notebook's output")
     r.add_argument('--untuned', action='store_true', help="ignore the values `tables tune` chose (default: each row trains with its sweep's choice, where the store has one)")
     t = sub.add_parser('tune', help="give every row of a table the same sweep (lr, or the adversarial weight), one seed, scored on a part held out of the training split")
-    t.add_argument('name', help=f"a table ({', '.join(TABLES)})")
+    t.add_argument('name', nargs='+', help=names)
+    t.add_argument('--knob', default='auto', help="what every row sweeps: 'auto' (the adversarial weight where the loss has an adversary, at the baseline's chosen lr; else the lr), 'lr' or 'adv_lambda'")
     t.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     t.add_argument('--factors', default=','.join(f'{f:.4g}' for f in TUNE_FACTORS), help=f"the values tried, as factors of each row's own (default: {','.join(f'{f:.3g}' for f in TUNE_FACTORS)})")
     t.add_argument('--holdout', type=float, default=TUNE_HOLDOUT, help=f"the share of the training split held out to score the trials (default: {TUNE_HOLDOUT})")
@@ -237,12 +238,14 @@ def tables(opts) -> int:
     if opts.action == 'tune':
         try: factors = [float(f) for f in opts.factors.split(',') if f.strip()]
         except ValueError: raise ValueError(f"invalid --factors {opts.factors!r}: give numbers separated by commas, e.g. 0.333,1,3") from None
-        spec = get_table(opts.name)
-        plan(spec, opts.scale, 1, opts.runs, opts.dataset, opts.data_root)   # the data is there
-        chosen = tune_table(spec, opts.scale, factors, opts.holdout, rows, opts.workers, opts.runs, opts.store, opts.dataset,
-                            opts.data_root, log_output=opts.verbose)
-        with ResultStore(opts.store) as st: print("\n" + format_tuning(st.trials(spec.name, opts.scale), tune_column(spec)))
-        missing = [r.name for r in spec.rows if (rows is None or r.name in rows) and r.name not in chosen]
+        specs = [get_table(n) for n in _table_names(opts.name)]
+        for spec in specs: plan(spec, opts.scale, 1, opts.runs, opts.dataset, opts.data_root)   # every table's data is there
+        missing = []
+        for spec in specs:
+            chosen = tune_table(spec, opts.scale, factors, opts.holdout, rows, opts.workers, opts.runs, opts.store, opts.dataset,
+                                opts.data_root, log_output=opts.verbose, knob=opts.knob)
+            with ResultStore(opts.store) as st: print("\n" + format_tuning(st.trials(spec.name, opts.scale), tune_column(spec)) + "\n")
+            missing += [f"{spec.name} {r.name}" for r in spec.rows if (rows is None or r.name in rows) and r.name not in chosen]
         if missing: print(f"asm-wb tables tune: no choice for {', '.join(missing)}", file=sys.stderr)
         return 1 if missing else 0
     failed, names = 0, _table_names(opts.name)
