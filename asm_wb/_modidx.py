@@ -791,6 +791,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.tables._add_member': ('tables.html#_add_member', 'asm_wb/tables.py'),
                                'asm_wb.tables._add_trial': ('tables.html#_add_trial', 'asm_wb/tables.py'),
                                'asm_wb.tables._baseline': ('tables.html#_baseline', 'asm_wb/tables.py'),
+                               'asm_wb.tables._best_trial': ('tables.html#_best_trial', 'asm_wb/tables.py'),
                                'asm_wb.tables._choices': ('tables.html#_choices', 'asm_wb/tables.py'),
                                'asm_wb.tables._chosen': ('tables.html#_chosen', 'asm_wb/tables.py'),
                                'asm_wb.tables._decode': ('tables.html#_decode', 'asm_wb/tables.py'),

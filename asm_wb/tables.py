@@ -5,7 +5,7 @@
 # %% ../nbs/06_tables.ipynb #23b85d71
 from __future__ import annotations
 
-import contextlib, fnmatch, hashlib, json, math, os, socket, sqlite3, statistics, subprocess, time
+import contextlib, fnmatch, json, math, os, socket, sqlite3, statistics, subprocess, time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ import nbformat
 import asm_wb
 from .core import atomic_write, check_number, check_param, read_json, slugify
 from .data import _dataset_class, default_data_dir
-from .train import DEFAULTS, KEY_EXCLUDED, LEGACY, PARAM_NAMES, RUNTIME_PARAMS, TrainConfig, run_key, run_notebook
+from .train import DEFAULTS, KEY_EXCLUDED, LEGACY, PARAM_NAMES, TrainConfig, run_key, run_notebook
 from .viz import PLOTLY_MARKER
 
 # %% auto #0
@@ -774,16 +774,18 @@ def _trials(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCO
         out.append(d)
     return out
 
+def _best_trial(ts:Sequence[dict]) -> dict|None:
+    "A row's chosen trial: the best score once every trial is done or failed (ties: the value nearest the row's own); else None."
+    scored = [t for t in ts if t['score'] is not None]
+    if not scored or any(t['status'] not in ('done', 'failed') for t in ts): return None
+    sign = 1 if ts[0]['lower_better'] else -1
+    return min(scored, key=lambda t: (sign * t['score'], abs(math.log(t['factor']))))
+
 def _chosen(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> dict[str, dict]:
     "row -> its best finished trial, for the rows whose sweep is complete (every trial done or failed) and scored."
     by_row = {}
     for t in self.trials(table, scale, protocol): by_row.setdefault(t['row_name'], []).append(t)
-    out = {}
-    for row, ts in by_row.items():
-        if any(t['status'] not in ('done', 'failed') for t in ts) or not any(t['score'] is not None for t in ts): continue
-        sign = 1 if ts[0]['lower_better'] else -1
-        out[row] = min((t for t in ts if t['score'] is not None), key=lambda t: (sign * t['score'], abs(math.log(t['factor']))))
-    return out
+    return {row: best for row, ts in by_row.items() if (best := _best_trial(ts)) is not None}
 
 def _choices(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> dict[str, dict]:
     "row -> the parameters its sweep chose (what `plan(tuned=...)` applies)."
@@ -877,9 +879,7 @@ def format_tuning(trials:Sequence[dict], column:Column|None=None) -> str:
     for t in trials: by_row.setdefault(t['row_name'], []).append(t)
     lines = ["| row | knob | trials (held-out score) | chosen |", "| --- | --- | --- | --- |"]
     for row, ts in by_row.items():
-        sign = 1 if ts[0]['lower_better'] else -1
-        scored = [t for t in ts if t['score'] is not None]
-        best = min(scored, key=lambda t: (sign * t['score'], abs(math.log(t['factor'])))) if scored and all(t['status'] in ('done', 'failed') for t in ts) else None
+        best = _best_trial(ts)
         def cell(t):
             s = '—' if t['score'] is None else (f"{column.value(t['score']):.{column.ndigits}f}" if column else f"{t['score']:.4g}")
             text = f"{t['value']:g}: {s}" + ('' if t['status'] == 'done' else f" ({t['status']})")
