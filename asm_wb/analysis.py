@@ -16,12 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import atomic_write, check_number, check_param, read_json
-from .losses import LOG_DEPTH_FLOOR, SEG_TASKS, asm_distance_maps, feature_masks, parse_layers, prediction_map, target_map
+from .core import SEG_TASKS, atomic_write, map_channels, check_number, check_param, read_json
+from .losses import LOG_DEPTH_FLOOR, asm_distance_maps, feature_masks, parse_layers, prediction_map, target_map
 from .metrics import metrics_for_task
 from .models import StructureAutoencoder
 from .train import (CHECKPOINT, PARAM_NAMES, RUNTIME_PARAMS, Trainer, TrainConfig, load_checkpoint, make_transform,
-                          map_channels, rng_state, set_rng_state, upsample_prediction)
+                          rng_state, set_rng_state, upsample_prediction)
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'ANALYSIS_DIR', 'RUN_SPLITS', 'SOURCES', 'Run', 'load_run', 'as_run', 'split_size', 'run_batch',

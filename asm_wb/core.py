@@ -13,9 +13,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['MAX_SUGGESTIONS', 'IGNORE_INDEX', 'TASKS', 'MAX_RUN_NAME', 'check_param', 'check_number', 'check_names',
-           'available_devices', 'get_device', 'seed_everything', 'seed_worker', 'check_run_name', 'slugify', 'run_path',
-           'atomic_write', 'atomic_write_json', 'read_json']
+__all__ = ['MAX_SUGGESTIONS', 'IGNORE_INDEX', 'TASKS', 'SEG_TASKS', 'DENSE_OUTPUTS', 'PLOTLY_MARKER', 'MAX_RUN_NAME',
+           'check_param', 'check_number', 'check_names', 'available_devices', 'get_device', 'seed_everything',
+           'seed_worker', 'task_channels', 'map_channels', 'check_run_name', 'slugify', 'run_path', 'atomic_write',
+           'atomic_write_json', 'read_json']
 
 # %% ../nbs/00_core.ipynb #2e746f85
 def _choices_text(choices) -> str: return ", ".join(repr(c) for c in choices)
@@ -126,6 +127,22 @@ def seed_worker(worker_id:int): # the DataLoader worker's index (unused: torch a
 # %% ../nbs/00_core.ipynb #c8d3baca
 IGNORE_INDEX = 255  # label value skipped by every loss and metric (VOC's void; CamVid's void is mapped to it)
 TASKS = ('figure_ground', 'semantic', 'depth', 'normal', 'depth+normal')  # the prediction tasks of the paper
+SEG_TASKS = ('figure_ground', 'semantic')   # the segmentation tasks: class logits out, integer label maps in
+DENSE_OUTPUTS = {'depth': {'depth': 1}, 'normal': {'normal': 3}, 'depth+normal': {'depth': 1, 'normal': 3}}  # the others' outputs and channels
+
+def task_channels(task:str, num_classes:int=2) -> int|dict:
+    "Channels of a predictor's output for `task`: num_classes, 1 (depth), 3 (normal), or {'depth': 1, 'normal': 3}."
+    check_param('task', task, TASKS)
+    if task in SEG_TASKS: return num_classes
+    out = DENSE_OUTPUTS[task]
+    return out if len(out) > 1 else next(iter(out.values()))
+
+def map_channels(task:str, num_classes:int|None=None) -> int:
+    "Channels of the map the analyzer or discriminator sees: the classes, 1 (log depth), 3 (normals) or 4 (both, stacked)."
+    check_param('task', task, TASKS)
+    return num_classes if task in SEG_TASKS else sum(DENSE_OUTPUTS[task].values())
+
+PLOTLY_MARKER = 'asm_wb:plotly.js'  # brackets the inline plotly.js that `viz.init_notebook_plotly` writes (`tables` strips it)
 
 # %% ../nbs/00_core.ipynb #fee0330f
 _RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

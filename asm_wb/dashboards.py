@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from .analysis import (Run, analyzer_of, as_run, asm_layer_gradcam, asm_loss_maps, asm_prediction_attribution, compare_confusion,
                              confusion, image_attribution, reconstructions, split_activation_maxima, split_size, top_k_patches,
                              value_layers)
-from .losses import SEG_TASKS
+from .core import SEG_TASKS
 from .viz import (attribution_overlay, background_confusion_bars, confusion_heatmap, loss_map_grid, patch_grid,
                         reconstruction_grid)
 

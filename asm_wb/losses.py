@@ -12,14 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import IGNORE_INDEX, TASKS, check_param, check_number
+from .core import IGNORE_INDEX, SEG_TASKS, TASKS, check_param, check_number
 
 # %% auto #0
-__all__ = ['NORMAL_WEIGHT', 'SEG_TASKS', 'LOG_DEPTH_FLOOR', 'LOSSES', 'masked_mean', 'cross_entropy_loss', 'depth_l2_loss',
-           'normal_cos_loss', 'normal_l2_loss', 'iid_loss', 'target_map', 'prediction_map', 'parse_layers',
-           'asm_distance_maps', 'feature_masks', 'asm_value', 'asm_terms', 'asm_hinge', 'adv_decay',
-           'reconstruction_loss', 'Objective', 'ASMConfig', 'ASMObjective', 'discriminator_loss', 'generator_adv_loss',
-           'GANObjective', 'make_objective']
+__all__ = ['NORMAL_WEIGHT', 'LOG_DEPTH_FLOOR', 'LOSSES', 'masked_mean', 'cross_entropy_loss', 'depth_l2_loss', 'normal_cos_loss',
+           'normal_l2_loss', 'iid_loss', 'target_map', 'prediction_map', 'parse_layers', 'asm_distance_maps',
+           'feature_masks', 'asm_value', 'asm_terms', 'asm_hinge', 'adv_decay', 'reconstruction_loss', 'Objective',
+           'ASMConfig', 'ASMObjective', 'discriminator_loss', 'generator_adv_loss', 'GANObjective', 'make_objective']
 
 # %% ../nbs/03_losses.ipynb #a9760645
 def masked_mean(x:torch.Tensor,            # (B, K, H, W) or (B, H, W) values
@@ -70,8 +69,6 @@ def normal_l2_loss(pred:torch.Tensor, normal:torch.Tensor, valid:torch.Tensor) -
     return normal_cos_loss(pred, normal, valid, weight=2.0)
 
 # %% ../nbs/03_losses.ipynb #12cd851f
-SEG_TASKS = ('figure_ground', 'semantic')
-
 def iid_loss(task:str,      # one of asm_wb.core.TASKS
              pred,          # the predictor's output for `task` (a tensor, or a dict for 'depth+normal')
              batch:dict,    # the data contract's keys: 'label' | 'depth','depth_valid' | 'normal','normal_valid'

@@ -13,7 +13,7 @@ import torch
 from scipy import sparse
 from scipy.sparse.csgraph import maximum_flow
 
-from .core import TASKS, check_number, check_param
+from .core import SEG_TASKS, TASKS, check_number, check_param
 
 # %% auto #0
 __all__ = ['NEIGHBOURS', 'THIN_LUTS', 'MIN_DEPTH', 'MAX_DEPTH', 'DELTA_POWERS', 'DEPTH_KEYS', 'NORMAL_THRESHOLDS', 'NORMAL_KEYS',
@@ -692,7 +692,7 @@ def metrics_for_task(task:str,                            # one of asm_wb.core.T
         raise ValueError(f"task {task!r}{' with instance=True' if instance else ''} needs num_classes (the classes of the label maps)")
     names = _class_names(class_names, num_classes) if num_classes is not None else None
     ms = {}
-    if task in ('figure_ground', 'semantic'):
+    if task in SEG_TASKS:
         ms['confusion'] = ConfusionMatrix(num_classes, names, _background_class(background, task, names))
         if boundary: ms['boundary'] = BoundaryPRF(num_classes, names, max_dist_frac)
         if dilated_boundary: ms['boundary_dilated'] = BoundaryPRFDilated(num_classes, names, max_dist_frac)

@@ -14,14 +14,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import TASKS, check_names, check_number, check_param
+from .core import SEG_TASKS, TASKS, check_names, check_number, check_param
 from .testing import _flatten, check_net
 
 # %% auto #0
-__all__ = ['KINDS', 'SEGMENTATION_TASKS', 'DEPTH_ACTIVATIONS', 'ModelSpec', 'register_model', 'list_models', 'model_spec',
-           'create_model', 'check_model', 'load_weights', 'task_channels', 'positive_depth', 'unit_normals',
-           'PredictionHead', 'conv_bn_relu', 'resize_to', 'UNet', 'unet7', 'unet18', 'StructureAutoencoder',
-           'analyzer5', 'analyzer7', 'analyzer9', 'analyzer9_joint']
+__all__ = ['KINDS', 'DEPTH_ACTIVATIONS', 'ModelSpec', 'register_model', 'list_models', 'model_spec', 'create_model',
+           'check_model', 'load_weights', 'positive_depth', 'unit_normals', 'PredictionHead', 'conv_bn_relu',
+           'resize_to', 'UNet', 'unet7', 'unet18', 'StructureAutoencoder', 'analyzer5', 'analyzer7', 'analyzer9',
+           'analyzer9_joint']
 
 # %% ../nbs/02_models.ipynb #6b040fbc
 KINDS = ('predictor', 'analyzer', 'discriminator')  # what a registered network is
@@ -200,14 +200,7 @@ def load_weights(model:nn.Module,    # the network to fill
     return {'missing': missing, 'unexpected': unexpected}
 
 # %% ../nbs/02_models.ipynb #ef08bbac
-SEGMENTATION_TASKS = ('figure_ground', 'semantic')  # tasks whose output is class logits
 DEPTH_ACTIVATIONS = ('softplus', 'exp', 'relu')     # ways to make the depth output positive
-
-def task_channels(task:str, num_classes:int=2) -> int|dict:
-    "Channels of a task's output: num_classes, 1 (depth), 3 (normal), or {'depth': 1, 'normal': 3}."
-    check_param('task', task, TASKS)
-    if task in SEGMENTATION_TASKS: return num_classes
-    return {'depth': 1, 'normal': 3, 'depth+normal': {'depth': 1, 'normal': 3}}[task]
 
 def positive_depth(raw:torch.Tensor, activation:str='softplus') -> torch.Tensor:
     "Map a raw (B, 1, h, w) output to positive depth: softplus(raw), exp(min(raw, 20)) or relu(raw)."
@@ -227,12 +220,12 @@ class PredictionHead(nn.Module):
         super().__init__()
         self.task, self.depth_activation, self.normal_eps = check_param('task', task, TASKS), depth_activation, normal_eps
         check_param('depth_activation', depth_activation, DEPTH_ACTIVATIONS)
-        if task in SEGMENTATION_TASKS: self.logits = nn.Conv2d(in_channels, check_number('num_classes', num_classes, lo=2, integer=True), 1)
+        if task in SEG_TASKS: self.logits = nn.Conv2d(in_channels, check_number('num_classes', num_classes, lo=2, integer=True), 1)
         if 'depth' in task: self.depth = nn.Conv2d(in_channels, 1, 1)
         if 'normal' in task: self.normal = nn.Conv2d(in_channels, 3, 1)
 
     def forward(self, x):
-        if self.task in SEGMENTATION_TASKS: return self.logits(x)
+        if self.task in SEG_TASKS: return self.logits(x)
         out = {}
         if 'depth' in self.task: out['depth'] = positive_depth(self.depth(x), self.depth_activation)
         if 'normal' in self.task: out['normal'] = unit_normals(self.normal(x), self.normal_eps)

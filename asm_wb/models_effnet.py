@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import check_number, check_param
+from .core import SEG_TASKS, check_number, check_param
 from .data import IMAGENET_MEAN, IMAGENET_STD
-from .models import SEGMENTATION_TASKS, PredictionHead, register_model, resize_to
+from .models import PredictionHead, register_model, resize_to
 from .models_resnet import HEADS, head_body
 
 # %% auto #0
@@ -200,7 +200,7 @@ class EfficientNetSegmentation(nn.Module):
         if pretrained: load_lite0_weights(self.backbone)
         self.head, channels = head_body(head, FEATURE_CHANNELS[-1], width, self.backbone.output_stride)
         self.predict = PredictionHead(channels, task, num_classes, depth_activation)
-        self.fuse_scores = task in SEGMENTATION_TASKS  # else the skips are added to the head's features
+        self.fuse_scores = task in SEG_TASKS  # else the skips are added to the head's features
         n_skips = 0 if dilate else FEATURE_STRIDES.index(32) - FEATURE_STRIDES.index(output_stride)
         self.skips = nn.ModuleList(nn.Conv2d(c, num_classes if self.fuse_scores else channels, 1)
                                    for c in FEATURE_CHANNELS[1::-1][:n_skips])  # the stride-16 skip, then the stride-8 one

@@ -15,10 +15,9 @@ from pathlib import Path
 import nbformat
 
 import asm_wb
-from .core import atomic_write, check_number, check_param, read_json, slugify
+from .core import PLOTLY_MARKER, atomic_write, check_number, check_param, read_json, slugify
 from .data import _dataset_class, default_data_dir
 from .train import DEFAULTS, KEY_EXCLUDED, LEGACY, PARAM_NAMES, TrainConfig, run_key, run_notebook
-from .viz import PLOTLY_MARKER
 
 # %% auto #0
 __all__ = ['SCALES', 'SMOKE', 'SCALE_ONLY', 'MIOU', 'BOUNDARY_F', 'ABLATIONS', 'DEPTH_COLUMNS', 'NORMAL_COLUMNS', 'TABLES',

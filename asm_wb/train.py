@@ -18,19 +18,19 @@ from torch import nn
 from tqdm import tqdm
 
 import asm_wb
-from .core import (TASKS, atomic_write, atomic_write_json, check_names, check_number, check_param, get_device,
+from .core import (SEG_TASKS, TASKS, atomic_write, atomic_write_json, check_names, check_number, check_param, get_device, map_channels,
                          read_json, seed_everything, seed_worker)
 from .data import (IMAGENET_MEAN, Compose, DownsampleLabels, Normalize, RandomCrop, RandomMirror, RandomResize,
                          Resize, _dataset_class, get_dataset, list_datasets, sample_size)
-from .losses import ASMConfig, LOSSES, SEG_TASKS, make_objective, parse_layers
+from .losses import ASMConfig, LOSSES, make_objective, parse_layers
 from .metrics import metrics_for_task, nan_to_none
 from .models import create_model, list_models, model_spec
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PARAMS', 'PARAM_NAMES', 'DEFAULTS', 'RUNTIME_PARAMS', 'DEFAULT_ANALYZER', 'DEFAULT_DISCRIMINATOR',
            'DEFAULT_SETS', 'LEGACY', 'CHECKPOINT', 'CHECKPOINT_FORMAT', 'KEY_EXCLUDED', 'SOURCE_MATCH',
-           'CHANNELS_LAST_CPU', 'Param', 'map_channels', 'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset',
-           'load_split', 'build_networks', 'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest',
+           'CHANNELS_LAST_CPU', 'Param', 'TrainConfig', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split',
+           'build_networks', 'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest',
            'init_distributed', 'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'param_diff',
            'run_key', 'source_run', 'warm_start', 'holdout_indices', 'load_splits', 'busy_elsewhere', 'auto_threads',
            'progress_bar', 'default_run_dir', 'upsample_prediction', 'Trainer', 'existing_run', 'run_training',
@@ -131,11 +131,6 @@ DEFAULT_SETS = {   # what the parameters left at None become, under `defaults` (
 # a run recorded before these parameters existed was trained with these values (`TrainConfig.from_record` fills them in)
 LEGACY = {'defaults': 'first', 'asm_reduction': None, 'normal_weight': None, 'analyzer_conv1': None, 'decay_params': None,
           'holdout': None, 'pretrained': False, 'init_from': None, 'scale_from': None}
-
-def map_channels(task:str, num_classes:int|None=None) -> int:
-    "Channels of the map the analyzer or discriminator sees: classes, 1 (log depth), 3 (normals) or 4 (both)."
-    if task in SEG_TASKS: return num_classes
-    return {'depth': 1, 'normal': 3, 'depth+normal': 4}[task]
 
 class TrainConfig:
     "A checked set of training parameters: attribute access, `to_dict()`, `replace(**changes)`."

@@ -16,19 +16,16 @@ import torch
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from .core import IGNORE_INDEX
+from .core import IGNORE_INDEX, PLOTLY_MARKER, SEG_TASKS
 from .data import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['PLOTLY_MARKER', 'IGNORE_COLOUR', 'ERROR_RANGE', 'plotly_js_html', 'figure_html', 'figure_bundle',
-           'init_notebook_plotly', 'show', 'label_rgb', 'image_rgb', 'normal_rgb', 'moving_average', 'loss_curves',
-           'prediction_grid', 'heat_rgb', 'map_rgb', 'png_data_uri', 'image_array', 'reconstruction_grid',
-           'loss_map_grid', 'patch_grid', 'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay',
-           'comparison_grid']
+__all__ = ['IGNORE_COLOUR', 'ERROR_RANGE', 'plotly_js_html', 'figure_html', 'figure_bundle', 'init_notebook_plotly', 'show',
+           'label_rgb', 'image_rgb', 'normal_rgb', 'moving_average', 'loss_curves', 'prediction_grid', 'heat_rgb',
+           'map_rgb', 'png_data_uri', 'image_array', 'reconstruction_grid', 'loss_map_grid', 'patch_grid',
+           'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay', 'comparison_grid']
 
 # %% ../nbs/05a_viz.ipynb #9aa3f2d9
-PLOTLY_MARKER = 'asm_wb:plotly.js'  # brackets the inline plotly.js that `init_notebook_plotly` writes
-
 def plotly_js_html() -> str:
     "plotly.js as inline `<script>`s that set `window.Plotly` even on pages that load require.js (which would capture it)."
     return (f"<!-- {PLOTLY_MARKER} start -->\n"
@@ -117,7 +114,7 @@ def loss_curves(history:Mapping[str, Sequence[float]], title:str='training losse
 
 def _map_picture(task:str, y, num_classes:int|None, which:str|None=None):
     "(H, W, 3) uint8 for a segmentation or normal map, or (H, W) float for depth."
-    if task in ('figure_ground', 'semantic'): return label_rgb(y, num_classes)
+    if task in SEG_TASKS: return label_rgb(y, num_classes)
     if which == 'depth' or task == 'depth': return torch.as_tensor(y).float().cpu().squeeze(0).numpy()
     return normal_rgb(y)
 
@@ -134,7 +131,7 @@ def prediction_grid(task:str,                  # one of asm_wb.core.TASKS
         fig.add_trace(go.Image(z=image_rgb(s['image'])), row=r, col=1)
         for j, k in enumerate(kinds):
             pk = p[k] if isinstance(p, Mapping) else p
-            if task in ('figure_ground', 'semantic'): truth, pred = s['label'], pk.argmax(0)
+            if task in SEG_TASKS: truth, pred = s['label'], pk.argmax(0)
             elif k == 'depth': truth, pred = torch.where(s['depth_valid'], s['depth'], torch.nan), pk
             else: truth, pred = s['normal'], pk
             for i, y in enumerate((truth, pred)):
@@ -171,7 +168,7 @@ def map_rgb(task:str,            # one of asm_wb.core.TASKS
     "A map of `task` as a picture."
     m = torch.as_tensor(m).detach().float().cpu()
     ok = torch.ones(m.shape[-2:], dtype=torch.bool) if valid is None else torch.as_tensor(valid).cpu().bool().reshape(m.shape[-2:])
-    if task in ('figure_ground', 'semantic'):
+    if task in SEG_TASKS:
         return label_rgb(torch.where(ok, m.argmax(0), IGNORE_INDEX).numpy(), num_classes or m.shape[0])
     if task == 'depth': return heat_rgb(torch.where(ok, m[0].exp(), torch.nan))
     if task == 'normal': return normal_rgb(m / m.norm(dim=0, keepdim=True).clamp_min(1e-6), ok)
@@ -328,13 +325,13 @@ def attribution_overlay(image,                          # (3, H, W) normalised i
 def _truth_and_prediction(task:str, kind:str, sample:Mapping, pred):
     "The truth and the prediction of one kind of map ('depth' or 'normal' of 'depth+normal'): class indices, depth or normals."
     p = pred[kind] if isinstance(pred, Mapping) else pred
-    if task in ('figure_ground', 'semantic'): return sample['label'], torch.as_tensor(p).argmax(0)
+    if task in SEG_TASKS: return sample['label'], torch.as_tensor(p).argmax(0)
     if kind == 'depth': return torch.where(sample['depth_valid'], sample['depth'], torch.nan), p
     return sample['normal'], p
 
 def _row_pictures(task:str, kind:str, maps:Sequence, num_classes:int|None) -> list[np.ndarray]:
     "(H, W, 3) uint8 pictures of a row's maps, the truth first; depth on the truth's colour range."
-    if task in ('figure_ground', 'semantic'): return [label_rgb(torch.as_tensor(m).cpu().numpy(), num_classes) for m in maps]
+    if task in SEG_TASKS: return [label_rgb(torch.as_tensor(m).cpu().numpy(), num_classes) for m in maps]
     if kind == 'depth':
         ds = [torch.as_tensor(m).detach().float().cpu().reshape(m.shape[-2:]) for m in maps]
         ok = torch.isfinite(ds[0])
