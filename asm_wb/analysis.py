@@ -16,16 +16,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import SEG_TASKS, atomic_write, map_channels, check_number, check_param, read_json
+from .core import SEG_TASKS, atomic_write, check_number, check_param, get_device, map_channels
 from .losses import LOG_DEPTH_FLOOR, asm_distance_maps, feature_masks, parse_layers, prediction_map, target_map
 from .metrics import metrics_for_task
 from .models import StructureAutoencoder
-from .train import (CHECKPOINT, PARAM_NAMES, RUNTIME_PARAMS, Trainer, TrainConfig, load_checkpoint, make_transform,
-                          rng_state, set_rng_state, upsample_prediction)
+from .config import TrainConfig
+from .runs import load_networks, read_run, run_config
+from .train import load_splits, make_transform, upsample_prediction
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'ANALYSIS_DIR', 'RUN_SPLITS', 'SOURCES', 'Run', 'load_run', 'as_run', 'split_size', 'run_batch',
-           'predict', 'prediction_maps', 'capture_activations', 'analyzer_of', 'value_layers', 'valid_feature_share',
+__all__ = ['ANALYSIS_DIR', 'RUN_SPLITS', 'SOURCES', 'Run', 'load_run', 'as_run', 'split_size', 'run_batch', 'predict',
+           'prediction_maps', 'capture_activations', 'analyzer_of', 'value_layers', 'valid_feature_share',
            'reconstruction_map', 'map_error', 'reconstructions', 'layer_distance_maps', 'asm_loss_maps',
            'ReceptiveField', 'receptive_field', 'layer_receptive_field', 'patch_box', 'crop', 'activation_maxima',
            'top_k', 'cached_in_run', 'split_activation_maxima', 'top_k_patches', 'background_confusion', 'confusion',
@@ -33,25 +34,22 @@ __all__ = ['RUN_FILES', 'ANALYSIS_DIR', 'RUN_SPLITS', 'SOURCES', 'Run', 'load_ru
            'asm_prediction_attribution', 'image_attribution']
 
 # %% ../nbs/07_analysis.ipynb #e1bac7fd
-RUN_FILES = ('metrics.json', CHECKPOINT)   # what a run directory must hold
-ANALYSIS_DIR = 'analysis'                   # the cache folder inside a run directory
+ANALYSIS_DIR = 'analysis'   # the cache folder inside a run directory
 
 class Run:
-    "A saved run rebuilt for analysis: `cfg`, `predictor`, `analyzer` (None without one), data splits and `info` (metrics.json)."
-    def __init__(self, trainer:Trainer, info:dict, run_dir:Path):
-        self.trainer, self.info, self.run_dir, self.cfg = trainer, info, Path(run_dir), trainer.cfg
+    "A saved run rebuilt for analysis: `cfg`, `info` (metrics.json), `predictor`, `adversary`, `analyzer` (None without one), its data splits."
+    def __init__(self, cfg:TrainConfig, info:dict, run_dir:Path, predictor:nn.Module, adversary:nn.Module|None,
+                 train_set, val_set, device:torch.device, step:int=0, history:dict|None=None):
+        self.cfg, self.info, self.run_dir, self.predictor, self.adversary = cfg, info, Path(run_dir), predictor, adversary
+        self.train_set, self.val_set, self.device, self.step, self.history = train_set, val_set, device, step, history or {}
         self._memo = {}
     task = property(lambda self: self.cfg.task)
-    num_classes = property(lambda self: self.trainer.num_classes)
-    class_names = property(lambda self: self.trainer.class_names)
-    predictor = property(lambda self: self.trainer.predictor)
-    device = property(lambda self: self.trainer.device)
-    step = property(lambda self: self.trainer.step)
+    num_classes = property(lambda self: self.train_set.num_classes if self.task in SEG_TASKS else None)
+    class_names = property(lambda self: tuple(self.train_set.class_names) if self.task in SEG_TASKS else None)
     @property
     def analyzer(self) -> StructureAutoencoder|None:
         "The structure analyzer + regulariser of an ASM run, else None (IID, GAN and cGAN runs have none)."
-        a = self.trainer.adversary
-        return a if isinstance(a, StructureAutoencoder) else None
+        return self.adversary if isinstance(self.adversary, StructureAutoencoder) else None
     @property
     def name(self) -> str:
         "The directory's name, with the loss when the name does not say it."
@@ -59,34 +57,20 @@ class Run:
         return d if loss.replace('+', '_') in d or loss in d else f"{d} ({loss})"
     def __repr__(self): return f"Run({str(self.run_dir)!r}, loss={self.cfg.loss!r}, task={self.task!r}, step={self.step})"
 
-def _run_files_error(run_dir:Path) -> FileNotFoundError:
-    found = sorted(p.name for p in run_dir.iterdir()) if run_dir.is_dir() else None
-    where = f"it holds {', '.join(found) or 'nothing'}" if found is not None else "the directory does not exist"
-    return FileNotFoundError(f"no saved run in {run_dir}: expected {' and '.join(RUN_FILES)} there (written by "
-                             f"asm_wb.train.run_training or nbs/train.ipynb); {where}")
-
 # %% ../nbs/07_analysis.ipynb #152f39b0
 def load_run(run_dir:str|Path,     # a run directory: metrics.json + checkpoint.pt
              device:str='cpu',     # where the networks go ('cpu', 'cuda', 'auto', ...)
             ) -> Run:
-    "Rebuild the run in `run_dir` from metrics.json's parameters and checkpoint.pt's weights, for analysis."
+    "Rebuild the run in `run_dir` from metrics.json's parameters and checkpoint.pt's weights, for analysis (no trainer is built)."
     run_dir = Path(run_dir).expanduser()
-    if not all((run_dir / f).is_file() for f in RUN_FILES): raise _run_files_error(run_dir)
-    info, state = read_json(run_dir / 'metrics.json'), load_checkpoint(run_dir / CHECKPOINT)
-    params = {k: v for k, v in info['params'].items() if k in PARAM_NAMES}
-    differ = [k for k in PARAM_NAMES if k not in RUNTIME_PARAMS and state['params'].get(k) != params.get(k)]
-    if differ: raise ValueError(f"{run_dir}: metrics.json and {CHECKPOINT} disagree on {', '.join(differ)}; "
-                                "the directory holds files of two different runs")
-    params |= dict(device=device, run_dir=str(run_dir), resume=True, amp='off', channels_last=False, num_workers=0)
-    rng = rng_state()
-    try: trainer = Trainer(TrainConfig.from_record(params), progress=False)   # parameters it predates: as it was trained
-    finally: set_rng_state(rng)
-    trainer.predictor.load_state_dict(state['predictor'])
-    if trainer.adversary is not None: trainer.adversary.load_state_dict(state['adversary'])
-    trainer.step, trainer.history = int(state['step']), {k: v.tolist() for k, v in state['history'].items()}
-    for net in (trainer.predictor, trainer.adversary):
-        if net is not None: net.eval().requires_grad_(False)
-    return Run(trainer, info, run_dir)
+    info, state = read_run(run_dir)
+    cfg = run_config(info, device=device, run_dir=str(run_dir), resume=True, amp='off', channels_last=False, num_workers=0)
+    train_set, val_set = load_splits(cfg)   # under `holdout`, the two parts of the training split, as it was trained
+    num_classes = train_set.num_classes if cfg.task in SEG_TASKS else None
+    dev = get_device(device)
+    predictor, adversary = load_networks(cfg, state, num_classes, dev)
+    return Run(cfg, info, run_dir, predictor, adversary, train_set, val_set, dev, int(state['step']),
+               {k: v.tolist() for k, v in state['history'].items()})
 
 def as_run(run:Run|str|Path, device:str='cpu') -> Run:
     "`run` itself, or the run loaded from a directory."
@@ -96,7 +80,7 @@ def as_run(run:Run|str|Path, device:str='cpu') -> Run:
 RUN_SPLITS = ('train', 'val')   # the splits a run keeps
 
 def _split(run:Run, split:str):
-    return {'train': run.trainer.train_set, 'val': run.trainer.val_set}[check_param('split', split, RUN_SPLITS)]
+    return {'train': run.train_set, 'val': run.val_set}[check_param('split', split, RUN_SPLITS)]
 
 def split_size(run:Run, split:str='val') -> int: return len(_split(run, split))
 
@@ -163,8 +147,7 @@ def value_layers(run:Run, analyzer:Run|nn.Module|None=None, layers=None) -> tupl
     A = analyzer_of(run, analyzer)
     if layers is None:
         owner = analyzer if isinstance(analyzer, Run) else run if analyzer is None else None
-        if owner is None or owner.cfg.loss not in ('asm', 'iid+asm'): return A.layer_names
-        layers = owner.cfg.asm_layers
+        return owner.cfg.layers if owner is not None and owner.cfg.layers else A.layer_names   # parsed once, by its config
     return parse_layers(layers if isinstance(layers, str) else ','.join(layers), A.layer_names)
 
 # %% ../nbs/07_analysis.ipynb #193cb121

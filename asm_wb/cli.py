@@ -13,10 +13,13 @@ import torch
 
 import asm_wb
 from .core import check_param, get_device
-from .train import PARAMS, NonFiniteLossError, TrainConfig, existing_run, parse_value, run_notebook, run_training
-from .tables import (CURRENT_PROTOCOL, KEEP_NOTEBOOKS, PROTOCOLS, SCALES, TABLES, TUNE_FACTORS, TUNE_HOLDOUT, ResultStore,
-                           format_table, format_tuning, get_table, plan, record_run, tune_column, tune_table,
-                           run_table, summarize)
+from .config import PARAMS, TrainConfig, parse_value
+from .runs import existing_run, run_notebook
+from .train import NonFiniteLossError, run_training
+from .specs import CURRENT_PROTOCOL, PROTOCOLS, SCALES, TABLES, get_table
+from .store import ResultStore
+from .summary import format_table, format_tuning, summarize
+from .tables import KEEP_NOTEBOOKS, TUNE_FACTORS, TUNE_HOLDOUT, plan, record_run, run_table, tune_column, tune_table
 from .report import build_site
 
 # %% auto #0
@@ -94,7 +97,7 @@ def train(opts) -> int:
     if trainer.rank == 0: print(_summary(result | {'params': result['params'] | {'run_dir': str(trainer.run_dir)}}))
     return 0
 
-# %% ../nbs/90_cli.ipynb #20b87f82
+# %% ../nbs/90_cli.ipynb #7df1bba8
 QUICKSTART_LOSSES = ('iid', 'asm')
 
 def quickstart_params(loss:str, steps:int|None=None) -> dict:
@@ -121,7 +124,7 @@ def comparison_table(results:dict[str, dict]) -> str:
 def finished_run(params:Mapping,    # training parameters, as given to `run_notebook`
                  run_dir:str|Path   # the run directory
                 ) -> dict|None:
-    """`run_dir`'s metrics.json when it holds a finished run of the same `params` (`asm_wb.train.existing_run`); else None.
+    """`run_dir`'s metrics.json when it holds a finished run of the same `params` (`asm_wb.runs.existing_run`); else None.
     A run there of other parameters (an earlier version's defaults, say) is moved aside to `<run_dir>.N`, never overwritten."""
     run_dir = Path(run_dir).expanduser().resolve()
     try: return existing_run(TrainConfig(**dict(params) | {'run_dir': str(run_dir), 'resume': True}), run_dir)
@@ -131,6 +134,7 @@ def finished_run(params:Mapping,    # training parameters, as given to `run_note
         print(f"{run_dir} held a run of other parameters, kept as {aside} ({e})", flush=True)
         return None
 
+# %% ../nbs/90_cli.ipynb #090d7e84
 def asm_verdict(iid:Mapping, asm:Mapping) -> str:
     "One honest line on ASM against IID from the two runs' metrics (one seed: a direction, not a significance)."
     d_miou, d_fig = asm['miou'] - iid['miou'], asm['iou/figure'] - iid['iou/figure']
@@ -168,18 +172,16 @@ def quickstart(opts) -> int:
              "on validation images, then how they trained, then their numbers on the validation split; each run's page has its "
              "parameters, metrics and executed notebook.")
     index = build_site(store.parent, root / 'site', title="asm_wb quickstart: IID against ASM on the embedded default", intro=intro,
-                       compare={l.upper(): root / l for l in QUICKSTART_LOSSES}, not_run_yet=False)
+                       compare={l.upper(): root / l for l in QUICKSTART_LOSSES}, not_run_yet=False,
+                       docs=False)   # the library's pages are `asm-wb report`'s; this site is the two runs
     print(f"Site of both runs (works offline): {index.resolve().as_uri()}")
     return 0
 
-# %% ../nbs/90_cli.ipynb #25e961eb
+# %% ../nbs/90_cli.ipynb #16f271f8
 def _default_runs() -> str: return str(Path(os.environ.get('ASM_WB_RUNS', 'runs')) / 'tables')
 DEFAULT_STORE = 'reports/results.sqlite'
 
-def _tables_args(p:argparse.ArgumentParser):
-    sub = p.add_subparsers(dest='action', required=True, metavar='ACTION')
-    sub.add_parser('list', help="the tables, their rows, datasets and where they are in the paper")
-    names = f"tables ({', '.join(TABLES)}), or 'all'"
+def _tables_run_args(sub, names:str):
     r = sub.add_parser('run', help="run tables' (row, seed) runs through nbs/train.ipynb, in one pool of workers, seed by seed across the tables; finished runs are skipped")
     r.add_argument('name', nargs='+', help=names)
     r.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
@@ -194,6 +196,8 @@ def _tables_args(p:argparse.ArgumentParser):
     r.add_argument('--keep-notebooks', default='first-seed', help=f"executed notebooks kept beside the store: {', '.join(KEEP_NOTEBOOKS)} (default: first-seed)")
     r.add_argument('--verbose', action='store_true', help="stream each notebook's output")
     r.add_argument('--untuned', action='store_true', help="ignore the values `tables tune` chose (default: each row trains with its sweep's choice, where the store has one)")
+
+def _tables_tune_args(sub, names:str):
     t = sub.add_parser('tune', help="give every row of a table the same sweep (lr, or the adversarial weight), one seed, scored on a part held out of the training split")
     t.add_argument('name', nargs='+', help=names)
     t.add_argument('--knob', default='auto', help="what every row sweeps: 'auto' (the adversarial weight where the loss has an adversary, at the baseline's chosen lr; else the lr), 'lr' or 'adv_lambda'")
@@ -207,6 +211,8 @@ def _tables_args(p:argparse.ArgumentParser):
     t.add_argument('--dataset', default=None, help="tune on another dataset the table allows")
     t.add_argument('--data-root', default=None, help="the real dataset's folder (default: $ASM_WB_DATA/<folder> or ../shared/data/<folder>)")
     t.add_argument('--verbose', action='store_true', help="stream each notebook's output")
+
+def _tables_show_args(sub, names:str):
     s = sub.add_parser('show', help="print a table from the store, ours beside the paper")
     s.add_argument('name', nargs='+', help=names)
     s.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
@@ -214,6 +220,13 @@ def _tables_args(p:argparse.ArgumentParser):
     s.add_argument('--protocol', default=None, help=f"whose runs: {', '.join(PROTOCOLS)} (default: the current one, {CURRENT_PROTOCOL}, "
                    "if the table has runs of it, else the latest that has)")
 
+def _tables_args(p:argparse.ArgumentParser):
+    sub = p.add_subparsers(dest='action', required=True, metavar='ACTION')
+    sub.add_parser('list', help="the tables, their rows, datasets and where they are in the paper")
+    names = f"tables ({', '.join(TABLES)}), or 'all'"
+    _tables_run_args(sub, names); _tables_tune_args(sub, names); _tables_show_args(sub, names)
+
+# %% ../nbs/90_cli.ipynb #016c4f07
 def _table_names(names:str|Sequence[str]) -> list[str]:
     "The tables named (in order, each once); 'all' is every table."
     out = [t for n in ([names] if isinstance(names, str) else names) for t in (TABLES if n == 'all' else [get_table(n).name])]
@@ -223,6 +236,32 @@ def _need_store(path:str) -> str:
     if not Path(path).is_file(): raise FileNotFoundError(f"no results store at {path}: run a table first (asm-wb tables run NAME --store {path})")
     return path
 
+def _tables_tune(opts, rows) -> int:
+    try: factors = [float(f) for f in opts.factors.split(',') if f.strip()]
+    except ValueError: raise ValueError(f"invalid --factors {opts.factors!r}: give numbers separated by commas, e.g. 0.333,1,3") from None
+    specs = [get_table(n) for n in _table_names(opts.name)]
+    for spec in specs: plan(spec, opts.scale, 1, opts.runs, opts.dataset, opts.data_root)   # every table's data is there
+    missing = []
+    for spec in specs:
+        chosen = tune_table(spec, opts.scale, factors, opts.holdout, rows, opts.workers, opts.runs, opts.store, opts.dataset,
+                            opts.data_root, log_output=opts.verbose, knob=opts.knob)
+        with ResultStore(opts.store) as st: print("\n" + format_tuning(st.trials(spec.name, opts.scale), tune_column(spec)) + "\n")
+        missing += [f"{spec.name} {r.name}" for r in spec.rows if (rows is None or r.name in rows) and r.name not in chosen]
+    if missing: print(f"asm-wb tables tune: no choice for {', '.join(missing)}", file=sys.stderr)
+    return 1 if missing else 0
+
+def _tables_run(opts, rows) -> int:
+    failed, names = 0, _table_names(opts.name)
+    for name in names: plan(name, opts.scale, opts.seeds, opts.runs, opts.dataset, opts.data_root, opts.shard)   # every table's data is there
+    counts = run_table(names, opts.scale, opts.seeds, opts.workers, opts.runs, opts.store, keep=opts.keep_notebooks,
+                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose, rows=rows,
+                       tuned=not opts.untuned)
+    failed += counts['failed']
+    for name in names: print("\n" + format_table(summarize(opts.store, name, opts.scale)) + "\n")
+    if failed: print(f"asm-wb tables: {failed} run(s) failed; their errors are in the store (asm-wb tables show, or the site)", file=sys.stderr)
+    return 1 if failed else 0
+
+# %% ../nbs/90_cli.ipynb #b4ee29de
 @command("tables", "the paper's tables: list them, run them through nbs/train.ipynb, show them beside the paper", _tables_args)
 def tables(opts) -> int:
     if opts.action == 'list':
@@ -235,28 +274,7 @@ def tables(opts) -> int:
         for name in _table_names(opts.name): print(format_table(summarize(opts.store, name, opts.scale, opts.protocol)) + "\n")
         return 0
     rows = None if opts.rows is None else [r.strip() for r in opts.rows.split(',') if r.strip()]
-    if opts.action == 'tune':
-        try: factors = [float(f) for f in opts.factors.split(',') if f.strip()]
-        except ValueError: raise ValueError(f"invalid --factors {opts.factors!r}: give numbers separated by commas, e.g. 0.333,1,3") from None
-        specs = [get_table(n) for n in _table_names(opts.name)]
-        for spec in specs: plan(spec, opts.scale, 1, opts.runs, opts.dataset, opts.data_root)   # every table's data is there
-        missing = []
-        for spec in specs:
-            chosen = tune_table(spec, opts.scale, factors, opts.holdout, rows, opts.workers, opts.runs, opts.store, opts.dataset,
-                                opts.data_root, log_output=opts.verbose, knob=opts.knob)
-            with ResultStore(opts.store) as st: print("\n" + format_tuning(st.trials(spec.name, opts.scale), tune_column(spec)) + "\n")
-            missing += [f"{spec.name} {r.name}" for r in spec.rows if (rows is None or r.name in rows) and r.name not in chosen]
-        if missing: print(f"asm-wb tables tune: no choice for {', '.join(missing)}", file=sys.stderr)
-        return 1 if missing else 0
-    failed, names = 0, _table_names(opts.name)
-    for name in names: plan(name, opts.scale, opts.seeds, opts.runs, opts.dataset, opts.data_root, opts.shard)   # every table's data is there
-    counts = run_table(names, opts.scale, opts.seeds, opts.workers, opts.runs, opts.store, keep=opts.keep_notebooks,
-                       dataset=opts.dataset, data_root=opts.data_root, shard=opts.shard, log_output=opts.verbose, rows=rows,
-                       tuned=not opts.untuned)
-    failed += counts['failed']
-    for name in names: print("\n" + format_table(summarize(opts.store, name, opts.scale)) + "\n")
-    if failed: print(f"asm-wb tables: {failed} run(s) failed; their errors are in the store (asm-wb tables show, or the site)", file=sys.stderr)
-    return 1 if failed else 0
+    return _tables_tune(opts, rows) if opts.action == 'tune' else _tables_run(opts, rows)
 
 # %% ../nbs/90_cli.ipynb #dc56ee1e
 def _report_args(p:argparse.ArgumentParser):

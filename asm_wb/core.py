@@ -15,8 +15,8 @@ import torch
 # %% auto #0
 __all__ = ['MAX_SUGGESTIONS', 'IGNORE_INDEX', 'TASKS', 'SEG_TASKS', 'DENSE_OUTPUTS', 'PLOTLY_MARKER', 'MAX_RUN_NAME',
            'check_param', 'check_number', 'check_names', 'available_devices', 'get_device', 'seed_everything',
-           'seed_worker', 'task_channels', 'map_channels', 'check_run_name', 'slugify', 'run_path', 'atomic_write',
-           'atomic_write_json', 'read_json']
+           'seed_worker', 'task_channels', 'map_channels', 'check_run_name', 'slugify', 'atomic_write',
+           'atomic_write_json', 'read_json', 'namespace_params']
 
 # %% ../nbs/00_core.ipynb #2e746f85
 def _choices_text(choices) -> str: return ", ".join(repr(c) for c in choices)
@@ -167,19 +167,6 @@ def slugify(text:str,           # any text, e.g. 'loss=asm, lr=1e-3'
         slug = slug[: maxlen - 9].rstrip("._-") + "-" + digest
     return check_run_name(slug)
 
-# %% ../nbs/00_core.ipynb #a3367d6b
-def run_path(root:str|Path,   # the folder that holds all runs
-             name:str,        # one run's name (see `check_run_name`)
-             create:bool=False # make the folder (and `root`) if missing?
-            ) -> Path:
-    "`root/name` after checking that `name` is safe and that the path, links resolved, stays inside `root`."
-    root = Path(root)
-    path = root / check_run_name(name)
-    if not path.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"run directory {str(path)!r} resolves to {str(path.resolve())!r}, outside {str(root)!r}")
-    if create: path.mkdir(parents=True, exist_ok=True)
-    return path
-
 # %% ../nbs/00_core.ipynb #c5474bdf
 def _to_json(o):
     "`json.dumps` fallback for NumPy/torch values and paths."
@@ -248,3 +235,10 @@ def read_json(path:str|Path): # the file to read
     try: return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError: raise FileNotFoundError(f"no such JSON file: {path}") from None
     except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON: {e}") from None
+
+# %% ../nbs/00_core.ipynb #80eb8051
+def namespace_params(namespace:Mapping,   # a notebook's globals()
+                     before:set,          # the names it defined before its parameters cell
+                    ) -> dict:
+    "The parameters a notebook's namespace holds: the names defined since `before`, except `_private` ones."
+    return {k: v for k, v in namespace.items() if k not in before and not k.startswith('_')}

@@ -5,7 +5,7 @@
 # %% ../nbs/01_data.ipynb #0a1f8d7c
 from __future__ import annotations
 
-import importlib, inspect, os, warnings
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -16,12 +16,11 @@ from PIL import Image
 from .core import IGNORE_INDEX, TASKS, check_names, check_number, check_param
 
 # %% auto #0
-__all__ = ['SAMPLE_KEYS', 'MAP_KEYS', 'DATASET_MODULES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PAD_VALUES', 'sample_size',
-           'check_sample', 'default_data_dir', 'register_dataset', 'list_datasets', 'get_dataset', 'check_dataset',
-           'DataFileError', 'open_image', 'image_to_tensor', 'read_rgb', 'read_label', 'read_png16',
-           'normals_from_depth', 'Transform', 'Compose', 'mirror_sample', 'RandomMirror', 'resize_sample', 'Resize',
-           'RandomResize', 'crop_sample', 'RandomCrop', 'CenterCrop', 'Normalize', 'DownsampleLabels',
-           'train_transform', 'eval_transform']
+__all__ = ['SAMPLE_KEYS', 'MAP_KEYS', 'DATASET_REGISTRY', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PAD_VALUES', 'AUGMENTS',
+           'sample_size', 'check_sample', 'default_data_dir', 'register_dataset', 'check_dataset', 'DataFileError',
+           'open_image', 'image_to_tensor', 'read_rgb', 'read_label', 'read_png16', 'normals_from_depth', 'Transform',
+           'Compose', 'mirror_sample', 'RandomMirror', 'resize_sample', 'Resize', 'RandomResize', 'crop_sample',
+           'RandomCrop', 'CenterCrop', 'Normalize', 'DownsampleLabels', 'FitSize', 'train_transform', 'eval_transform']
 
 # %% ../nbs/01_data.ipynb #e831eb3a
 SAMPLE_KEYS = {  # key -> (dtype, channels; None for an (H, W) map or a non-tensor)
@@ -113,80 +112,21 @@ def default_data_dir() -> Path|None:
     return path if path.is_dir() else None
 
 # %% ../nbs/01_data.ipynb #44f74341
-_DATASETS: dict[str, type] = {}
-DATASET_MODULES = ('asm_wb.data_procedural', 'asm_wb.data_real')  # imported lazily by `get_dataset`/`list_datasets`
+DATASET_REGISTRY: dict[str, type] = {}  # dataset name -> class, filled by `register_dataset`, looked up by `asm_wb.datasets`
 
 def register_dataset(name:str # the name `get_dataset` will know the class by
                     ) -> Callable[[type], type]:
     "Class decorator: file a dataset class under `name` in the registry and set its `name` attribute."
     if not isinstance(name, str) or not name.strip(): raise ValueError(f"invalid dataset name {name!r}: use a non-empty str")
     def register(cls:type) -> type:
-        old = _DATASETS.get(name)
+        old = DATASET_REGISTRY.get(name)
         if old is not None and old.__qualname__ != cls.__qualname__:
             raise ValueError(f"dataset name {name!r} is already registered by {old.__module__}.{old.__qualname__}; "
                              f"choose another name for {cls.__module__}.{cls.__qualname__}")
         cls.name = name
-        _DATASETS[name] = cls
+        DATASET_REGISTRY[name] = cls
         return cls
     return register
-
-# %% ../nbs/01_data.ipynb #cae59a44
-def _import_dataset_modules() -> dict[str, str]:
-    "Import every module in `DATASET_MODULES`; return {module: why} for those that could not be imported."
-    failed = {}
-    for module in DATASET_MODULES:
-        try: importlib.import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name == module: failed[module] = "module not found"   # not written yet: hide its names quietly
-            else: failed[module] = f"{type(e).__name__}: {e}"
-        except Exception as e: failed[module] = f"{type(e).__name__}: {e}"
-        if module in failed and failed[module] != "module not found":
-            warnings.warn(f"cannot import {module} ({failed[module]}): its datasets are not registered", stacklevel=3)
-    return failed
-
-def list_datasets() -> list[str]:
-    "The names of all registered datasets, sorted."
-    _import_dataset_modules()
-    return sorted(_DATASETS)
-
-# %% ../nbs/01_data.ipynb #0ef94e99
-def _data_root_hint(cls:type) -> str:
-    "' (on this machine: data_root=...)' when the shared data folder holds this dataset's default folder."
-    root, folder = default_data_dir(), getattr(cls, 'default_folder', None)
-    if root is None or folder is None or not (root / folder).is_dir(): return ""
-    return f" (on this machine: data_root={str(root / folder)!r})"
-
-def _dataset_class(name:str) -> type:
-    "The class registered as `name`; an unknown name lists the registered ones and any dataset module that failed to import."
-    failed = _import_dataset_modules()
-    try: check_param('dataset', name, sorted(_DATASETS))
-    except ValueError as e:
-        note = "".join(f"; {m} could not be imported ({why})" for m, why in failed.items())
-        raise ValueError(f"{e}{note}") from None
-    return _DATASETS[name]
-
-# %% ../nbs/01_data.ipynb #4c468583
-def get_dataset(name:str,                # a name from `list_datasets()`
-                split:str='train',       # which part: 'train', 'val', ... (each dataset lists its own)
-                data_root:str|Path|None=None, # the dataset's folder on disk (required by real datasets)
-                transform:Callable|None=None, # sample -> sample, applied by `__getitem__`
-                **kw                     # the dataset's own options
-               ):
-    "Build the dataset registered as `name`, checking that `data_root` is given exactly when it is needed and that `kw` are known."
-    cls = _dataset_class(name)
-    params = inspect.signature(cls).parameters
-    takes_root = 'data_root' in params
-    if takes_root and params['data_root'].default is inspect.Parameter.empty and data_root is None:
-        layout = getattr(cls, 'layout', 'see the class docstring')
-        raise ValueError(f"dataset {name!r} reads its files from disk, so data_root is required: the dataset's folder, "
-                         f"laid out as {layout}{_data_root_hint(cls)}")
-    if data_root is not None and not takes_root:
-        raise ValueError(f"dataset {name!r} is generated, not read from disk: it takes no data_root (got {str(data_root)!r})")
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        check_names(kw, [p for p in params if p not in ('split', 'transform', 'data_root')], what=f"option of dataset {name!r}")
-    args = dict(split=split, transform=transform, **kw)
-    if data_root is not None: args['data_root'] = data_root
-    return cls(**args)
 
 # %% ../nbs/01_data.ipynb #789e09cd
 def check_dataset(ds,                 # a dataset instance
@@ -469,37 +409,34 @@ class DownsampleLabels(Transform):
         return out
 
 # %% ../nbs/01_data.ipynb #3c44b8c6
-def train_transform(size:int|tuple[int, int],  # the crop (H, W)
-                    mirror:bool=True,          # random horizontal flips?
-                    resize:tuple[float, float]|None=(0.5, 2.0), # the random scale range, or None
+AUGMENTS = ('mirror', 'mirror+scale', 'none')   # the training augmentations
+
+class FitSize:
+    "Resize to `size` unless the sample already has it (generated data is rendered at its size)."
+    def __init__(self, size:int): self.size, self.resize = (size, size), Resize(size)
+    def __call__(self, sample): return sample if sample_size(sample) == self.size else self.resize(sample)
+    def __repr__(self): return f"FitSize(size={self.size})"
+
+def train_transform(size:int,                  # the side of the training crops
+                    augment:str='mirror',      # one of AUGMENTS
+                    scale_from:str='fitted',   # 'mirror+scale': what the random resize scales, 'fitted' or 'native'
                     label_stride:int=1,        # the network's output stride (labels are subsampled to its grid)
-                    normalize:bool=True,       # standardise the image with `mean`/`std`?
-                    mean:Sequence[float]=IMAGENET_MEAN, std:Sequence[float]=IMAGENET_STD,
                     generator:torch.Generator|None=None # None: torch's global generator
                    ) -> Compose:
-    "Training augmentation: resize, mirror, crop (padding with the mean), normalise, subsample labels."
-    check_param('mirror', mirror, [True, False]); check_param('normalize', normalize, [True, False])
+    "The training pipeline: fit, augment, normalise, subsample labels (see above)."
+    check_param('augment', augment, AUGMENTS); check_param('scale_from', scale_from, ('fitted', 'native'))
     steps = []
-    if resize is not None:
-        if not (isinstance(resize, Sequence) and len(resize) == 2):
-            raise ValueError(f"invalid value {resize!r} for parameter 'resize': a (lo, hi) pair of scales, or None")
-        steps.append(RandomResize(*resize, generator=generator))
-    if mirror: steps.append(RandomMirror(generator=generator))
-    steps.append(RandomCrop(size, image_fill=tuple(mean) if normalize else 0.0, generator=generator))
-    if normalize: steps.append(Normalize(mean, std))
+    if augment == 'mirror+scale':
+        if scale_from == 'fitted': steps.append(FitSize(size))
+        steps += [RandomResize(0.5, 2.0, generator=generator), RandomMirror(generator=generator),
+                  RandomCrop(size, image_fill=IMAGENET_MEAN, generator=generator)]
+    else:
+        steps.append(FitSize(size))
+        if augment == 'mirror': steps.append(RandomMirror(generator=generator))
+    steps.append(Normalize())
     if check_number('label_stride', label_stride, lo=1, integer=True) > 1: steps.append(DownsampleLabels(label_stride))
     return Compose(steps)
 
-def eval_transform(size:int|tuple[int, int]|None=None, # the output (H, W), or None to keep the sample's size
-                   label_stride:int=1,        # the network's output stride
-                   fit:str='crop',            # 'crop': centre crop, padding where smaller; 'resize': resize to `size`
-                   normalize:bool=True, mean:Sequence[float]=IMAGENET_MEAN, std:Sequence[float]=IMAGENET_STD
-                  ) -> Compose:
-    "Deterministic evaluation pipeline: optional centre crop or resize, normalise, subsample labels."
-    check_param('fit', fit, ['crop', 'resize']); check_param('normalize', normalize, [True, False])
-    steps = []
-    if size is not None:
-        steps.append(CenterCrop(size, image_fill=tuple(mean) if normalize else 0.0) if fit == 'crop' else Resize(size))
-    if normalize: steps.append(Normalize(mean, std))
-    if check_number('label_stride', label_stride, lo=1, integer=True) > 1: steps.append(DownsampleLabels(label_stride))
-    return Compose(steps)
+def eval_transform(size:int) -> Compose:
+    "The evaluation pipeline: fit to `size`, normalise."
+    return Compose([FitSize(size), Normalize()])

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from fastcore.basics import patch
 
 from .core import IGNORE_INDEX, check_number, check_param
 from .data import DataFileError, image_to_tensor, normals_from_depth, open_image, read_label, read_png16, read_rgb, register_dataset
@@ -62,7 +63,8 @@ class FileDataset(torch.utils.data.Dataset):
     def __repr__(self): return f"{type(self).__name__}(name={self.name!r}, split={self.split!r}, root={str(self.root)!r}, n={len(self)})"
 
 # %% ../nbs/01b_real.ipynb #bee80610
-def _get_item(self:FileDataset, i:int) -> dict:
+@patch
+def __getitem__(self:FileDataset, i:int) -> dict:
     "Item `i` after `transform`; with `skip_bad`, a bad item is reported and the next good one returned."
     n = len(self)
     if not -n <= i < n: raise IndexError(f"index {i} out of range for {self.name!r} {self.split!r} with {n} items")
@@ -77,8 +79,9 @@ def _get_item(self:FileDataset, i:int) -> dict:
         return self.transform(sample) if self.transform is not None else sample
     raise RuntimeError(f"{self.name} {self.split}: all {n} items are bad; first: {next(iter(self.bad.values()))}")
 
-def _verify(self:FileDataset, drop:bool=False # remove the bad items from this dataset?
-           ) -> dict[str, str]:
+@patch
+def verify(self:FileDataset, drop:bool=False # remove the bad items from this dataset?
+          ) -> dict[str, str]:
     "Decode every item once; return {item name: why} for the bad ones (and drop them when asked)."
     bad = {}
     for j in range(len(self)):
@@ -89,8 +92,6 @@ def _verify(self:FileDataset, drop:bool=False # remove the bad items from this d
         warnings.warn(f"{self.name} {self.split}: dropped {len(bad)} bad items of {len(self)}")
         self.items, self.bad = [it for j, it in enumerate(self.items) if j not in bad], {}
     return found
-
-FileDataset.__getitem__, FileDataset.verify = _get_item, _verify
 
 # %% ../nbs/01b_real.ipynb #4d52304d
 _IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm')
@@ -127,7 +128,8 @@ class WeizmannHorse(FileDataset):
         self.items = [{'name': s, 'image': p, 'mask': m} for s, p, m in chosen]
 
 # %% ../nbs/01b_real.ipynb #15986a54
-def _load_horse(self:WeizmannHorse, i:int) -> dict:
+@patch
+def load(self:WeizmannHorse, i:int) -> dict:
     item = self.items[i]
     mask = open_image(item['mask']).convert('L')
     photo = open_image(item['image']).convert('RGB')
@@ -139,8 +141,6 @@ def _load_horse(self:WeizmannHorse, i:int) -> dict:
     if photo.size != mask.size: photo = photo.resize(mask.size, Image.Resampling.BILINEAR)
     label = torch.from_numpy((np.asarray(mask) > 127).astype(np.int64))
     return {'image': image_to_tensor(photo), 'label': label, 'name': item['name']}
-
-WeizmannHorse.load = _load_horse
 
 # %% ../nbs/01b_real.ipynb #d35b65e2
 CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence', 'Car', 'Pedestrian', 'Bicyclist')
@@ -196,15 +196,14 @@ def _check_label_values(label:torch.Tensor, allowed:Iterable[int], path):
     bad = values[~torch.isin(values, torch.tensor(sorted(allowed)))]
     if bad.numel(): raise DataFileError(path, f"unexpected label values {bad.tolist()[:10]}")
 
-def _load_camvid(self:CamVid, i:int) -> dict:
+@patch
+def load(self:CamVid, i:int) -> dict:
     item = self.items[i]
     image, label = read_rgb(item['image']), read_label(item['label'])
     _check_same_size(image, label, item['image'], item['label'])
     _check_label_values(label, range(CAMVID_VOID + 1), item['label'])
     label[label == CAMVID_VOID] = IGNORE_INDEX
     return {'image': image, 'label': label, 'name': item['name']}
-
-CamVid.load = _load_camvid
 
 # %% ../nbs/01b_real.ipynb #5fe99571
 VOC_CLASSES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
@@ -248,7 +247,8 @@ class PascalVOC(FileDataset):
         self.items = [self._item(i) for i in ids]
 
 # %% ../nbs/01b_real.ipynb #280b863f
-def _voc_ids(self:PascalVOC, sets:Path, split:str) -> list[str]:
+@patch
+def _ids(self:PascalVOC, sets:Path, split:str) -> list[str]:
     "The ids of `split`: the official list, or for augmented training train_aug.txt minus the val ids."
     if self.aug_used:
         found = [p for p in (sets / 'train_aug.txt', self.voc / 'train_aug.txt') if p.is_file()]
@@ -262,7 +262,8 @@ def _voc_ids(self:PascalVOC, sets:Path, split:str) -> list[str]:
     if not list_file.is_file(): raise FileNotFoundError(f"dataset 'voc': missing list {str(list_file)!r}; expected {self.layout}")
     return _read_ids(list_file)
 
-def _voc_item(self:PascalVOC, id_:str) -> dict:
+@patch
+def _item(self:PascalVOC, id_:str) -> dict:
     "The paths of one id, checked to exist."
     image, label = self.voc / 'JPEGImages' / f'{id_}.jpg', self.voc / 'SegmentationClass' / f'{id_}.png'
     if self.aug_used and (self.voc / 'SegmentationClassAug' / f'{id_}.png').is_file():
@@ -271,14 +272,13 @@ def _voc_item(self:PascalVOC, id_:str) -> dict:
         if not p.is_file(): raise FileNotFoundError(f"dataset 'voc': {self.split!r} lists {id_!r} but {str(p)!r} does not exist")
     return {'name': id_, 'image': image, 'label': label}
 
-def _load_voc(self:PascalVOC, i:int) -> dict:
+@patch
+def load(self:PascalVOC, i:int) -> dict:
     item = self.items[i]
     image, label = read_rgb(item['image']), read_label(item['label'])   # read_label: palette indices; refuses RGB labels
     _check_same_size(image, label, item['image'], item['label'])
     _check_label_values(label, [*range(21), IGNORE_INDEX], item['label'])
     return {'image': image, 'label': label, 'name': item['name']}
-
-PascalVOC._ids, PascalVOC._item, PascalVOC.load = _voc_ids, _voc_item, _load_voc
 
 # %% ../nbs/01b_real.ipynb #dfc81943
 S2D3DS_CLASSES = ('ceiling', 'floor', 'wall', 'beam', 'column', 'window', 'door', 'table', 'chair', 'sofa', 'bookcase', 'board', 'clutter')
@@ -412,7 +412,8 @@ def _rgb_array(path) -> np.ndarray:
     if im.mode != 'RGB': raise DataFileError(path, f"expected an 8-bit RGB image, got mode {im.mode!r}")
     return np.asarray(im)
 
-def _load_s2d3ds(self:S2D3DS, i:int) -> dict:
+@patch
+def load(self:S2D3DS, i:int) -> dict:
     item = self.items[i]
     image = read_rgb(item['image'])
     label, instance = decode_s2d3ds_semantic(_rgb_array(item['semantic']), self.classes, self.is_object)
@@ -423,14 +424,13 @@ def _load_s2d3ds(self:S2D3DS, i:int) -> dict:
     return {'image': image, 'label': label, 'instance': instance, 'depth': depth, 'depth_valid': depth_valid,
             'normal': normal, 'normal_valid': normal_valid, 'name': item['name']}
 
-def _s2d3ds_camera_matrix(self:S2D3DS, i:int) -> torch.Tensor: # (3, 3) float64 K of item i
+@patch
+def camera_matrix(self:S2D3DS, i:int) -> torch.Tensor: # (3, 3) float64 K of item i
     "The camera matrix of item `i` from its `data/pose/<base>_domain_pose.json` (`camera_k_matrix`)."
     image = self.items[i]['image']
     pose = image.parent.parent / 'pose' / image.name.replace('_domain_rgb.png', '_domain_pose.json')
     if not pose.is_file(): raise FileNotFoundError(f"s2d3ds: no pose file {str(pose)!r} for {image}")
     return torch.tensor(json.loads(pose.read_text())['camera_k_matrix'], dtype=torch.float64)
-
-S2D3DS.load, S2D3DS.camera_matrix = _load_s2d3ds, _s2d3ds_camera_matrix
 
 # %% ../nbs/01b_real.ipynb #843edce0
 def normal_sign_agreement(normal:torch.Tensor, normal_valid:torch.Tensor, # loaded (3, H, W) normals and their mask

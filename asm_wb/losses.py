@@ -227,7 +227,7 @@ class Objective:
 # %% ../nbs/03_losses.ipynb #3346350e
 @dataclass
 class ASMConfig:
-    layers:str='conv1-2'            # analyzer layers in V: 'conv1', 'conv2', 'conv1-2', 'conv3', 'conv1-3', ...
+    layers:str|tuple='conv1-2'      # analyzer layers in V: 'conv1', 'conv2', 'conv1-2', 'conv3', 'conv1-3', ..., or their names parsed already
     adv:bool=True                   # the analyzer's adversarial step (False: 'w/o adv.')
     rec:bool=True                   # the reconstruction regulariser (False: 'w/o rec.')
     adv_lambda:float=0.012          # weight of the analyzer's adversarial term (decays 1x -> 0.1x); released: 0.012
@@ -255,7 +255,8 @@ class ASMObjective(Objective):
         config = config or ASMConfig(**kw)
         super().__init__(task, num_classes, config.normal_weight)
         self.adversary, self.config = analyzer, config
-        self.layers = parse_layers(self.config.layers, analyzer.layer_names)
+        L = self.config.layers   # a spec to parse, or names a config parsed once (`config.TrainConfig.layers`)
+        self.layers = parse_layers(L if isinstance(L, str) else ','.join(L), analyzer.layer_names)
         c = self.config
         self.loss_names = (('S/iid',) if c.iid_lambda else ()) + ('S/asm',) + tuple(f'S/d_{l}' for l in self.layers) \
                           + (('A/adv',) if c.adv else ()) + (('A/rec',) if c.rec else ())

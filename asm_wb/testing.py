@@ -12,16 +12,16 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['check_net']
+__all__ = ['flatten_outputs', 'check_net']
 
 # %% ../nbs/00a_testing.ipynb #df8dc887
-def _flatten(out, key="output") -> dict[str, torch.Tensor]:
+def flatten_outputs(out, key="output") -> dict[str, torch.Tensor]:
     "Name every tensor in a (nested) tensor / tuple / list / dict output: 'output', 'output[0]', 'output.conv1'."
     if isinstance(out, torch.Tensor): return {key: out}
     if isinstance(out, Mapping): items = ((f"{key}.{k}", v) for k, v in out.items())
     elif isinstance(out, Sequence) and not isinstance(out, str): items = ((f"{key}[{i}]", v) for i, v in enumerate(out))
     else: raise AssertionError(f"{key} is a {type(out).__name__}, not a tensor, tuple, list or dict")
-    return {k: t for name, v in items for k, t in _flatten(v, name).items()}
+    return {k: t for name, v in items for k, t in flatten_outputs(v, name).items()}
 
 def _shape_spec(shapes, key="output") -> dict[str, tuple]:
     "Flatten the expected `shapes` the same way; a tuple of ints is one tensor's shape."
@@ -55,12 +55,12 @@ def check_net(net:nn.Module,          # the network to check
     inputs = tuple(x.detach().clone().requires_grad_(input_grad and x.is_floating_point()) for x in _as_tuple(inputs))
     try:
         net.train(); net.zero_grad(set_to_none=True)
-        outs = _flatten(net(*inputs))
+        outs = flatten_outputs(net(*inputs))
         _check_outputs(outs, want, "train mode")
         _check_backward(net, inputs, outs, input_grad, unused)
         net.eval()
         with torch.no_grad():
-            first, second = _flatten(net(*inputs)), _flatten(net(*inputs))
+            first, second = flatten_outputs(net(*inputs)), flatten_outputs(net(*inputs))
         _check_outputs(first, want, "eval mode")
         for k in first:
             if not torch.allclose(first[k], second[k], atol=atol, rtol=0, equal_nan=False):

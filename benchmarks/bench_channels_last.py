@@ -19,7 +19,8 @@ import time
 
 import torch
 
-from asm_wb.train import Trainer, TrainConfig, _to
+from asm_wb.config import TrainConfig
+from asm_wb.train import Trainer, _to
 
 # network -> (where the cpu-scale tables use it, its training parameters there; the data is procedural)
 NETWORKS = {

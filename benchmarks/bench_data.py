@@ -15,7 +15,8 @@ from pathlib import Path
 
 import torch
 
-from asm_wb.data import default_data_dir, eval_transform, get_dataset, train_transform
+from asm_wb.data import default_data_dir, eval_transform, train_transform
+from asm_wb.datasets import get_dataset
 
 REAL = {  # name -> (sub-folder of the data directory, split, options)
     'horse': ('weizmann_horse', 'train', {}),
@@ -63,8 +64,8 @@ def main(argv=None):
         if root is None or not root.exists():
             why = f"{root} not found" if root else "no data folder (give --data or set ASM_WB_DATA)"
             print(f"{name:<14}  skipped: {why}"); continue
-        plain = get_dataset(name, split, data_root=root, transform=eval_transform((a.size, a.size), fit='resize'), **kw)
-        aug = get_dataset(name, split, data_root=root, transform=train_transform(a.size), **kw)
+        plain = get_dataset(name, split, data_root=root, transform=eval_transform(a.size), **kw)
+        aug = get_dataset(name, split, data_root=root, transform=train_transform(a.size, "mirror+scale", "native"), **kw)
         print(f"{name:<14}{rate(plain, n):>21.1f}{rate(aug, n):>18.1f}   {root} ({min(n, len(plain))} of {len(plain)})")
     print("\n's2d3ds' is not benchmarked: no 2D-3D-S files exist on this machine.")
 

@@ -19,7 +19,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from asm_wb.models import create_model
+from asm_wb.zoo import create_model
 
 # label -> fcn_effnet's keyword arguments (all pretrained)
 CONFIGS = {

@@ -1,9 +1,10 @@
-"""Time the BSDS boundary metric of asm_wb.metrics (BoundaryPRF: overall and per class in one pass) on CamVid-size label maps
-(480x360, 11 classes + void), for three kinds of prediction, beside the BSDS benchmark's own code on the same maps.
+"""Time the BSDS boundary metric (asm_wb.metrics.BoundaryPRF on the matcher of asm_wb.boundaries: overall and per class in one pass)
+on CamVid-size label maps (480x360, 11 classes + void), for three kinds of prediction, beside the BSDS benchmark's own code on the
+same maps.
 
 The ground truth is the 101 real CamVid validation label maps (void, label 11, becomes 255) when they are on disk, else synthetic maps
 with region structure (the argmax of smooth random fields, with void blobs). Each prediction is made from its map, after filling void
-with the nearest class, exactly as in nbs/04_metrics.ipynb: 'coarse' (blocked at stride 8), 'shifted' (2 px down, 3 px right) and
+with the nearest class, exactly as in nbs/04_boundaries.ipynb: 'coarse' (blocked at stride 8), 'shifted' (2 px down, 3 px right) and
 'noisy' (5% of the pixels set to a random class, seed = map index: the hard case for matching).
 
     .venv/bin/python benchmarks/bench_metrics.py             # 101 maps
@@ -13,7 +14,7 @@ with the nearest class, exactly as in nbs/04_metrics.ipynb: 'coarse' (blocked at
 Times are wall-clock seconds for update() over all maps (in batches of --batch) plus one compute(); on a shared machine they are rough.
 The benchmark's figures are not measured here (its C++ is not part of this project): they are the times and overall F that its code
 (correspondPixels of the BSDS500 benchmark, predictions thinned by bwmorph 'thin' Inf) took and gave on the same 101 maps and predictions,
-recorded when the metric was checked against it (see nbs/04_metrics.ipynb, "Agreement with the benchmark on CamVid").
+recorded when the metric was checked against it (see nbs/04_boundaries.ipynb, "Agreement with the benchmark on CamVid").
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The cost of the semantic tables' settings at `cpu` scale: one full training step (the adversary's phase, then the
 predictor's; data loading timed apart) of Table 2's rows as the runner would train them, side by side in one run.
 
-The parameters are the table's own (`asm_wb.tables.TABLES['table2'].params(row, 'cpu')`: EfficientNet-Lite0 with its
+The parameters are the table's own (`asm_wb.specs.TABLES['table2'].params(row, 'cpu')`: EfficientNet-Lite0 with its
 ImageNet weights, FCN-8s skips to stride 8, 320 px crops of CamVid, batch 8, SGD), so the analyzer reads 40x40 label
 maps. Each row is timed by the median of its steps after a warm-up step; a projection of the table's wall time
 (steps x ms, 3 seeds, evaluation left out) follows. Time on a quiet machine (`uptime` is printed first): run it alone.
@@ -19,8 +19,9 @@ import time
 
 import torch
 
-from asm_wb.tables import TABLES
-from asm_wb.train import Trainer, TrainConfig, _to
+from asm_wb.specs import TABLES
+from asm_wb.config import TrainConfig
+from asm_wb.train import Trainer, _to
 
 ROWS = ('FCN IID', 'FCN GAN', 'FCN cGAN', 'FCN ASM', 'DeepLab IID', 'DeepLab ASM', 'PSPNet IID', 'PSPNet ASM')
 

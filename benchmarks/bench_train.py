@@ -20,7 +20,8 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from asm_wb.train import DEFAULTS, Trainer, TrainConfig, _to
+from asm_wb.config import DEFAULTS, TrainConfig
+from asm_wb.train import Trainer, _to
 
 TARGET = 1.4
 

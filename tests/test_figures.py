@@ -7,7 +7,7 @@ import nbformat
 
 from test_tables import _asm_wb
 from asm_wb.figures import FIGURES
-from asm_wb.tables import ResultStore
+from asm_wb.store import ResultStore
 from asm_wb.viz import PLOTLY_MARKER
 
 TABLE = 'table3'   # procedural rooms: needs no data; ASM against IID and cGAN

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from asm_wb.tables import SCALES, TABLES, plan
+from asm_wb.specs import SCALES, TABLES
+from asm_wb.tables import plan
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "plan_keys.json").read_text())
 

@@ -1,6 +1,8 @@
 """What is committed in reports/ (the results store, the kept notebooks, the analyzer figures and the pages) builds with
 `asm-wb report` into the results site, and its pages work offline in headless Chromium. The main job's site (what
-`asm-wb quickstart` builds for its two runs) opens offline on their pictures, before its numbers."""
+`asm-wb quickstart` builds for its two runs) opens offline on their pictures, before its numbers. The site carries the
+library's documentation: the module notebooks of nbs/ as pages, indexed by the README's notebook table."""
+import re
 import shutil
 import sqlite3
 
@@ -67,13 +69,15 @@ TINY = dict(size=32, n_train=16, n_val=8, steps=3, batch_size=4, width=4, analyz
 def quickstart_site(tmp_path_factory):
     "The site `asm-wb quickstart` builds (its runs filed as the quickstart table, pictures first, no tables not run), of two tiny runs."
     from asm_wb.report import build_site
-    from asm_wb.tables import TABLES, record_run
+    from asm_wb.specs import TABLES
+    from asm_wb.tables import record_run
     from asm_wb.train import run_training
     tmp = tmp_path_factory.mktemp("quickstart")
     for loss in ("iid", "asm"): run_training(dict(TINY, loss=loss, run_dir=str(tmp / loss)), progress=False)
     store = tmp / "report" / "results.sqlite"
     for row, loss in zip(TABLES["quickstart"].rows, ("iid", "asm")): record_run(store, "quickstart", "cpu", row.name, 0, tmp / loss)
-    return build_site(store.parent, tmp / "site", title="quickstart", compare={"IID": tmp / "iid", "ASM": tmp / "asm"}, not_run_yet=False)
+    return build_site(store.parent, tmp / "site", title="quickstart", compare={"IID": tmp / "iid", "ASM": tmp / "asm"}, not_run_yet=False,
+                      docs=False)   # the docs have their own test
 
 
 def test_quickstart_site_opens_on_pictures_offline(browser, quickstart_site, tmp_path):
@@ -89,3 +93,66 @@ def test_quickstart_site_opens_on_pictures_offline(browser, quickstart_site, tmp
     assert order[:4] == ["pictures:16", "curves", "curves", "table"], order
     titles = page.evaluate("[...document.querySelector('.js-plotly-plot').querySelectorAll('.annotation-text')].map(e => e.textContent)")
     assert titles == ["image", "ground truth", "IID prediction", "ASM prediction"], titles
+
+
+@pytest.fixture(scope="module")
+def docs_site(tmp_path_factory):
+    "The site of an empty results store (its index, every table not run yet) with the library's docs, from this checkout."
+    from asm_wb.report import build_site
+    tmp = tmp_path_factory.mktemp("docs")
+    (tmp / "reports").mkdir()
+    (tmp / "reports" / "results.sqlite").touch()   # an empty store: no table or run pages to render
+    return build_site(tmp / "reports", tmp / "site").parent   # docs=True: the checkout asm_wb is imported from
+
+
+def _readme_table():
+    "The notebook column of the README's `| notebook | module | what |` table, read here without asm_wb.docs."
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = lines.index("| notebook | module | what |")
+    names = []
+    for line in lines[start + 2:]:   # after the header and its --- line
+        if not line.startswith("|"): break
+        names.append(re.match(r"\|\s*`([^`]+)`", line).group(1))
+    return names
+
+
+def _module_notebooks():
+    "The numbered notebooks of nbs/ that export a module (`#| default_exp`)."
+    return [p.stem for p in sorted((ROOT / "nbs").glob("[0-9]*_*.ipynb"))
+            if any(c.cell_type == "code" and re.match(r"#\|\s*default_exp\s+\w", c.source) for c in nbformat.read(p, as_version=4).cells)]
+
+
+def _follow(page, selector):
+    "Click the link `selector` and wait for the page it opens."
+    with page.expect_navigation(wait_until="load"): page.click(selector)
+
+
+def test_library_docs_open_offline(browser, docs_site):
+    listed, modules = _readme_table(), _module_notebooks()
+    assert "00_core" in listed and "00_core" in modules
+    page, failed, remote = _open_offline(browser, (docs_site / "index.html").as_uri())
+    _follow(page, "a[href='docs/index.html']")            # the site's index links the docs (its nav bar, at the top)
+    assert page.url.endswith("/docs/index.html")
+    # the index is the README's table, in its order, each notebook that has a page linked to it
+    cells = page.evaluate("[...document.querySelectorAll('table tr td:first-child')].map(td => [td.textContent, td.querySelector('a')?.getAttribute('href') ?? null])")
+    assert cells == [[n, f"{n}.html" if n in modules else None] for n in listed], cells
+    # module notebooks the README does not name yet follow it, linked too; every link on the index opens a page there is
+    rest = page.evaluate("[...document.querySelectorAll('li a')].map(a => a.getAttribute('href'))")
+    assert rest == [f"{n}.html" for n in modules if n not in listed], rest
+    hrefs = page.evaluate("[...document.querySelectorAll('a:not([href^=\\'#\\'])')].map(a => a.getAttribute('href'))")   # not the headings' anchors
+    assert all((docs_site / "docs" / h).is_file() for h in hrefs), hrefs
+    assert sorted(p.stem for p in (docs_site / "docs").glob("*.html")) == sorted(modules + ["index"])
+    # a page: the notebook as written, its exported definitions marked, nbdev's directives out of the code
+    _follow(page, "a[href='00_core.html']")
+    assert page.url.endswith("/docs/00_core.html")
+    body = page.inner_text("body")
+    assert "def check_param(" in body and "nbs/00_core.ipynb" in body, body[:2000]
+    assert "#| export" not in body and "#| default_exp" not in body
+    assert page.evaluate("document.querySelectorAll('.celltag_asm-export').length") > 0
+    assert page.evaluate("document.querySelectorAll('.jp-InputArea-editor').length") > page.evaluate("document.querySelectorAll('.celltag_asm-export').length")  # and its tests
+    _follow(page, "nav.asm-nav a[href='index.html']")      # back to the docs' index, then to the site's
+    assert page.url.endswith("/docs/index.html")
+    _follow(page, "nav.asm-nav a[href='../index.html']")
+    assert page.url.endswith("/site/index.html")
+    assert failed == [] and remote == [], (failed, remote)
+    page.context.close()

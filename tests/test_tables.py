@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, ROOT
-from asm_wb.tables import ResultStore, Row, TableSpec, TABLES, MIOU, plan, run_table, summarize
+from asm_wb.specs import MIOU, Row, TableSpec
+from asm_wb.store import ResultStore
+from asm_wb.summary import summarize
+from asm_wb.tables import plan, run_table
 
 SMOKE_TABLE = 'table3'   # procedural rooms: needs no data
 
@@ -115,7 +118,7 @@ def test_a_failing_run_is_recorded_and_the_others_still_run(tmp_path, monkeypatc
 
 WRITER = """
 import sys
-from asm_wb.tables import ResultStore
+from asm_wb.store import ResultStore
 store, w, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with ResultStore(store) as st:
     for i in range(n):

@@ -14,7 +14,8 @@ import torch
 
 from conftest import BIN, ROOT
 from asm_wb.losses import LOSSES
-from asm_wb.train import CHECKPOINT, PARAM_NAMES, load_checkpoint, parameters_source, run_notebook
+from asm_wb.config import PARAM_NAMES, parameters_source
+from asm_wb.runs import CHECKPOINT, load_checkpoint, run_notebook
 from asm_wb.viz import PLOTLY_MARKER
 
 NOTEBOOK = ROOT / "nbs" / "train.ipynb"
@@ -41,7 +42,7 @@ def test_parameters_cell_is_the_documented_set():
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "train.ipynb needs exactly one cell tagged 'parameters' (papermill injects after it)"
     assert tagged[0].source == parameters_source(), \
-        "train.ipynb's parameters cell differs from asm_wb.train.PARAMS: regenerate it from parameters_source()"
+        "train.ipynb's parameters cell differs from asm_wb.config.PARAMS: regenerate it from parameters_source()"
 
 
 def test_help_notebook_lists_every_parameter():
