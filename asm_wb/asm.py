@@ -16,7 +16,7 @@ from .zoo import create_model
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['DEFAULT_ANALYZER', 'make_analyzer', 'make_optimizer', 'ASM', 'asm_batch']
+__all__ = ['DEFAULT_ANALYZER', 'make_analyzer', 'make_optimizer', 'ASM', 'asm_batch', 'detach_prediction']
 
 # %% ../nbs/03a_asm.ipynb #a9981bc8
 DEFAULT_ANALYZER = {'figure_ground': 'analyzer7', 'semantic': 'analyzer5', 'depth': 'analyzer9', 'normal': 'analyzer9',
@@ -100,7 +100,10 @@ def asm_batch(task:str, target, valid=None, ignore_index:int=IGNORE_INDEX) -> di
     return {task: target, f'{task}_valid': valid.bool().reshape(target.shape[0], 1, *target.shape[-2:])}
 
 # %% ../nbs/03a_asm.ipynb #13572a00
-def _detach(pred): return {k: v.detach() for k, v in pred.items()} if isinstance(pred, Mapping) else pred.detach()
+def detach_prediction(pred):
+    "A prediction (a tensor, or a dict of them for depth+normal) cut from its graph."
+    return {k: v.detach() for k, v in pred.items()} if isinstance(pred, Mapping) else pred.detach()
+
 def _first(t): return next(iter(t.values())) if isinstance(t, Mapping) else t
 
 @patch
@@ -114,7 +117,7 @@ def analyzer_step(self:ASM, pred, target, valid=None, step:int=0, total:int=1) -
     "The analyzer's phase on this batch: learn from the detached prediction; returns {'A/adv': ..., 'A/rec': ...}."
     batch = self.batch(pred, target, valid, 'analyzer_step')
     self.analyzer.train().requires_grad_(True)
-    loss, parts = self.objective.adversary_loss(_detach(pred), batch, step, total)
+    loss, parts = self.objective.adversary_loss(detach_prediction(pred), batch, step, total)
     self.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     self.optimizer.step()

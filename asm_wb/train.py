@@ -22,7 +22,7 @@ from .core import SEG_TASKS, atomic_write_json, get_device, seed_everything, see
 from .data import Compose, eval_transform, train_transform
 from .datasets import get_dataset
 from .losses import make_objective
-from .asm import make_optimizer
+from .asm import detach_prediction, make_optimizer
 from .metrics import metrics_for_task, nan_to_none
 from .config import TrainConfig
 from .distributed import allreduce_mean_, allreduce_sum_, any_process, dist_or_none, init_distributed
@@ -175,8 +175,6 @@ def progress_bar(total:int, initial:int=0, disable:bool=False, desc:str='', file
     return tqdm(total=total, initial=initial, disable=disable, desc=desc, file=file, ncols=100,
                 mininterval=0, maxinterval=float('inf'), miniters=max(1, math.ceil(total * every)))
 
-def _detach(pred): return {k: v.detach() for k, v in pred.items()} if isinstance(pred, dict) else pred.detach()
-
 def _to(batch:dict, device, channels_last:bool) -> dict:
     out = {}
     for k, v in batch.items():
@@ -275,7 +273,7 @@ def set_lr(self:Trainer, step:int):
 def adversary_step(self:Trainer, pred, batch:dict) -> dict:
     "The adversary's phase: update the analyzer (or discriminator) on the detached prediction; the predictor is not touched."
     c, A, logged = self.cfg, self.adversary.train().requires_grad_(True), {}
-    with self._autocast(): loss, parts = self.objective.adversary_loss(_detach(pred), batch, self.step, c.steps)
+    with self._autocast(): loss, parts = self.objective.adversary_loss(detach_prediction(pred), batch, self.step, c.steps)
     self._check(loss, parts, 'adversary')
     self.opt_adversary.zero_grad(set_to_none=True)
     loss.backward()
