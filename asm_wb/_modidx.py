@@ -58,6 +58,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                             'asm_wb.asm.ASM.layers': ('asm.html#asm.layers', 'asm_wb/asm.py'),
                             'asm_wb.asm.ASM.predictor_loss': ('asm.html#asm.predictor_loss', 'asm_wb/asm.py'),
                             'asm_wb.asm.ASM.to': ('asm.html#asm.to', 'asm_wb/asm.py'),
+                            'asm_wb.asm._check_map': ('asm.html#_check_map', 'asm_wb/asm.py'),
                             'asm_wb.asm._check_size': ('asm.html#_check_size', 'asm_wb/asm.py'),
                             'asm_wb.asm._first': ('asm.html#_first', 'asm_wb/asm.py'),
                             'asm_wb.asm.asm_batch': ('asm.html#asm_batch', 'asm_wb/asm.py'),

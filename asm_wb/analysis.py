@@ -64,7 +64,7 @@ def load_run(run_dir:str|Path,     # a run directory: metrics.json + checkpoint.
     "Rebuild the run in `run_dir` from metrics.json's parameters and checkpoint.pt's weights, for analysis (no trainer is built)."
     run_dir = Path(run_dir).expanduser()
     info, state = read_run(run_dir)
-    cfg = run_config(info, device=device, run_dir=str(run_dir), resume=True, amp='off', channels_last=False, num_workers=0)
+    cfg = run_config(info, device=device)
     train_set, val_set = load_splits(cfg)   # under `holdout`, the two parts of the training split, as it was trained
     num_classes = train_set.num_classes if cfg.task in SEG_TASKS else None
     dev = get_device(device)

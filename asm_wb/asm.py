@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from .core import IGNORE_INDEX, SEG_TASKS, TASKS, check_names, check_number, check_param, map_channels
+from .core import DENSE_OUTPUTS, IGNORE_INDEX, SEG_TASKS, TASKS, check_names, check_number, check_param, map_channels
 from .losses import ASMConfig, ASMObjective
 from .zoo import create_model
 from fastcore.basics import patch
@@ -51,8 +51,9 @@ def make_optimizer(net:nn.Module, kind:str='adam', lr:float=1e-3, momentum:float
 class ASM:
     "Adversarial structure matching for any training loop: the structure analyzer, its optimiser and both phases, on plain tensors."
     def __init__(self, task:str='semantic',        # one of `core.TASKS`
-                 num_classes:int|None=None,         # segmentation: the number of classes C of the logits
-                 analyzer:str|nn.Module='auto',     # a registered analyzer, or a network; 'auto': the paper's for `task`
+                 num_classes:int|None=None,         # segmentation: the number of classes C of the logits ('figure_ground': 2)
+                 analyzer:str|nn.Module='auto',     # a registered analyzer, or a structure autoencoder of your own (then
+                                                    # `analyzer_width` and `conv1` do not apply); 'auto': the paper's for `task`
                  analyzer_width:int|None=None,      # its base width (None: the analyzer's default)
                  conv1:str='half',                  # see `make_analyzer`
                  optimizer:str='adam', lr:float=1e-3, momentum:float=0.9, weight_decay:float=5e-4, decay_params:str='weights',
@@ -62,19 +63,27 @@ class ASM:
         self.task = check_param('task', task, TASKS)
         check_names(kw, ASMConfig.__dataclass_fields__, what='ASM option')
         if config is not None and kw: raise ValueError(f"ASM: give the loss's options as config= or as keywords, not both ({', '.join(kw)})")
+        if task == 'figure_ground' and num_classes is None: num_classes = 2
         if task in SEG_TASKS: check_number('num_classes', num_classes, lo=2, integer=True)
         self.num_classes, self.ignore_index = num_classes, ignore_index
         if isinstance(analyzer, str):
             analyzer = make_analyzer(DEFAULT_ANALYZER[task] if analyzer == 'auto' else analyzer,
                                      map_channels(task, num_classes), analyzer_width, conv1)
+        elif not (hasattr(analyzer, 'encode') and hasattr(analyzer, 'layer_names')):
+            raise ValueError(f"ASM: analyzer must be a registered analyzer's name or a structure autoencoder (encode, decode, "
+                             f"layer_names: see models.StructureAutoencoder), not a {type(analyzer).__name__}")
         self.objective = ASMObjective(task, analyzer, num_classes, config, **kw)
         self.analyzer, self.config = analyzer, self.objective.config
         self.optimizer = make_optimizer(analyzer, optimizer, lr, momentum, weight_decay, decay_params)
         self.parts = {}   # the named terms of the last phase of each player (floats)
 
     def to(self, device) -> ASM:
-        "Move the analyzer (and its optimiser's state, which follows its parameters) to `device`."
-        self.analyzer.to(device); return self
+        "Move the analyzer and its optimiser's state to `device`."
+        self.analyzer.to(device)
+        for state in self.optimizer.state.values():
+            for k, v in state.items():
+                if isinstance(v, torch.Tensor) and v.dim() > 0: state[k] = v.to(device)   # Adam's moments; its step count stays
+        return self
 
     @property
     def layers(self) -> tuple[str, ...]: return self.objective.layers
@@ -85,17 +94,29 @@ def _check_size(pred, target, what:str):
     if ps != ts: raise ValueError(f"ASM.{what}: the prediction is {ps[0]}x{ps[1]} but the target is {ts[0]}x{ts[1]}; "
                                   "upsample the logits to the labels (F.interpolate) or downsample the labels")
 
+def _check_map(task:str, name:str, t, channels:int|None, integer:bool=False):
+    "`t` must be (B, H, W) integers (`channels` None) or (B, channels, H, W) floats; else an error that says which."
+    want = f"(B, H, W) {'integer class ids' if integer else 'values'}" if channels is None else f"(B, {channels}, H, W) floats"
+    ok = isinstance(t, torch.Tensor) and (t.dim() == 3 if channels is None else t.dim() == 4 and t.shape[1] == channels)
+    if ok and integer: ok = not t.is_floating_point()
+    if not ok: raise ValueError(f"ASM, task {task!r}: {name} must be {want}, got "
+                                f"{tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__}"
+                                f"{' ' + str(t.dtype) if isinstance(t, torch.Tensor) else ''}")
+
 def asm_batch(task:str, target, valid=None, ignore_index:int=IGNORE_INDEX) -> dict:
     "The batch dict the losses read, from plain targets (see above)."
     if task in SEG_TASKS:
+        _check_map(task, 'the labels', target, None, integer=True)
         label = target.long()
         if ignore_index != IGNORE_INDEX: label = torch.where(label == ignore_index, IGNORE_INDEX, label)
         if valid is not None: label = torch.where(valid.reshape(label.shape).bool(), label, IGNORE_INDEX)
         return {'label': label}
     if task == 'depth+normal':
-        if not isinstance(target, Mapping): raise ValueError("ASM: task 'depth+normal' takes target={'depth': ..., 'normal': ...}")
+        if not isinstance(target, Mapping) or not (valid is None or isinstance(valid, Mapping)):
+            raise ValueError("ASM: task 'depth+normal' takes target={'depth': ..., 'normal': ...} (and valid= a dict like it, or None)")
         v = valid or {}
         return asm_batch('depth', target['depth'], v.get('depth')) | asm_batch('normal', target['normal'], v.get('normal'))
+    _check_map(task, 'the target', target, DENSE_OUTPUTS[task][task])
     if valid is None: valid = target > 0 if task == 'depth' else target.abs().sum(1, keepdim=True) > 0.5
     return {task: target, f'{task}_valid': valid.bool().reshape(target.shape[0], 1, *target.shape[-2:])}
 
@@ -108,7 +129,11 @@ def _first(t): return next(iter(t.values())) if isinstance(t, Mapping) else t
 
 @patch
 def batch(self:ASM, pred, target, valid=None, what:str='') -> dict:
-    "The losses' batch dict of `target` (checked against the prediction's size)."
+    "The losses' batch dict of `target`, after checking the prediction against the task and the target's size."
+    if self.task == 'depth+normal' and not isinstance(pred, Mapping):
+        raise ValueError(f"ASM.{what}: task 'depth+normal' takes the prediction as {{'depth': (B, 1, H, W), 'normal': (B, 3, H, W)}}")
+    if self.task in SEG_TASKS and (pred.dim() != 4 or pred.shape[1] != self.num_classes):
+        raise ValueError(f"ASM.{what}: the logits must be (B, {self.num_classes}, H, W) (num_classes={self.num_classes}), got {tuple(pred.shape)}")
     _check_size(_first(pred), _first(target), what)
     return asm_batch(self.task, target, valid, self.ignore_index)
 

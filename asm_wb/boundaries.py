@@ -199,7 +199,7 @@ def _label_maps(pred, target) -> tuple[np.ndarray, np.ndarray]:
                          "resize the prediction to the label's resolution first")
     return pred.astype(np.int64, copy=False), target.astype(np.int64, copy=False)
 
-def boundary_counts(pred,                       # (B, H, W) class indices; outside [0, C-1]: on no class's boundary map
+def boundary_counts(pred,                       # (B, H, W) class indices in [0, C-1]
                     target,                     # (B, H, W) class indices; outside [0, C-1] is ignored
                     num_classes:int,            # C
                     max_dist_frac:float=0.0075, # maxDist as a fraction of the image diagonal
@@ -207,6 +207,8 @@ def boundary_counts(pred,                       # (B, H, W) class indices; outsi
                    ) -> np.ndarray:
     "(4, C+1) int64 boundary pixel counts summed over the batch, per class then class-agnostic: matched predicted, predicted, matched GT, GT."
     pred, target = _label_maps(pred, target)
+    if pred.size and (pred.min() < 0 or pred.max() >= num_classes):
+        raise ValueError(f"predicted class indices must lie in [0, {num_classes - 1}], got {int(pred.min())}..{int(pred.max())}")
     radius = max_dist_frac * math.hypot(*target.shape[-2:])
     out = np.zeros((4, num_classes + 1), np.int64)
     for p, t in zip(pred, target): out += _image_boundary_counts(p, t, num_classes, radius, one_to_one)

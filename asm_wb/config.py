@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from .core import TASKS, check_names, check_number, check_param, get_device, namespace_params
+from .data import AUGMENTS, SCALE_FROM
 from .datasets import dataset_class, list_datasets
 from .losses import ASMConfig, LOSSES, parse_layers
 from .asm import DEFAULT_ANALYZER
@@ -74,8 +75,8 @@ PARAMS = (
     Param('steps', 1500, "training iterations", _integer(1)),
     Param('batch_size', 8, "images per iteration, summed over all processes", _integer(1)),
     Param('size', 64, "image side in pixels: generated data is rendered at it, real images are resized to it", _integer(16, 4096)),
-    Param('augment', 'mirror', "'mirror' (random flips), 'mirror+scale' (also random resize 0.5-2x and crop) or 'none'", _choice('mirror', 'mirror+scale', 'none')),
-    Param('scale_from', None, "'mirror+scale': what the 0.5-2x resize scales: 'fitted' (the image resized to size, as evaluation sees it) or 'native' (the file's own resolution); None: the defaults' (official 'fitted', first 'native')", _optional(_choice('fitted', 'native'))),
+    Param('augment', 'mirror', "'mirror' (random flips), 'mirror+scale' (also random resize 0.5-2x and crop) or 'none'", _choice(*AUGMENTS)),
+    Param('scale_from', None, "'mirror+scale': what the 0.5-2x resize scales: 'fitted' (the image resized to size, as evaluation sees it) or 'native' (the file's own resolution); None: the defaults' (official 'fitted', first 'native')", _optional(_choice(*SCALE_FROM))),
     Param('n_train', None, "training images to use, the first n (None: the whole split)", _optional(_integer(1))),
     Param('n_val', None, "validation images to use, the first n (None: the whole split)", _optional(_integer(1))),
     Param('holdout', None, "tuning: validate on this share of the training split, held out from training (the same images whatever the seed); None: train on the whole split, validate on the dataset's val split", _optional(_number(0.01, 0.5))),

@@ -16,7 +16,7 @@ from PIL import Image
 from .core import IGNORE_INDEX, TASKS, check_names, check_number, check_param
 
 # %% auto #0
-__all__ = ['SAMPLE_KEYS', 'MAP_KEYS', 'DATASET_REGISTRY', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PAD_VALUES', 'AUGMENTS',
+__all__ = ['SAMPLE_KEYS', 'MAP_KEYS', 'DATASET_REGISTRY', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PAD_VALUES', 'AUGMENTS', 'SCALE_FROM',
            'sample_size', 'check_sample', 'default_data_dir', 'register_dataset', 'check_dataset', 'DataFileError',
            'open_image', 'image_to_tensor', 'read_rgb', 'read_label', 'read_png16', 'normals_from_depth', 'Transform',
            'Compose', 'mirror_sample', 'RandomMirror', 'resize_sample', 'Resize', 'RandomResize', 'crop_sample',
@@ -410,6 +410,7 @@ class DownsampleLabels(Transform):
 
 # %% ../nbs/01_data.ipynb #3c44b8c6
 AUGMENTS = ('mirror', 'mirror+scale', 'none')   # the training augmentations
+SCALE_FROM = ('fitted', 'native')              # what 'mirror+scale' resizes: the image fitted to `size`, or the file as it is
 
 class FitSize:
     "Resize to `size` unless the sample already has it (generated data is rendered at its size)."
@@ -424,7 +425,7 @@ def train_transform(size:int,                  # the side of the training crops
                     generator:torch.Generator|None=None # None: torch's global generator
                    ) -> Compose:
     "The training pipeline: fit, augment, normalise, subsample labels (see above)."
-    check_param('augment', augment, AUGMENTS); check_param('scale_from', scale_from, ('fitted', 'native'))
+    check_param('augment', augment, AUGMENTS); check_param('scale_from', scale_from, SCALE_FROM)
     steps = []
     if augment == 'mirror+scale':
         if scale_from == 'fitted': steps.append(FitSize(size))

@@ -255,8 +255,9 @@ class ASMObjective(Objective):
         config = config or ASMConfig(**kw)
         super().__init__(task, num_classes, config.normal_weight)
         self.adversary, self.config = analyzer, config
-        L = self.config.layers   # a spec to parse, or names a config parsed once (`config.TrainConfig.layers`)
-        self.layers = parse_layers(L if isinstance(L, str) else ','.join(L), analyzer.layer_names)
+        L = self.config.layers   # a spec to parse here, or the names a `config.TrainConfig` parsed already (`cfg.layers`)
+        self.layers = (parse_layers(L, analyzer.layer_names) if isinstance(L, str)
+                       else tuple(check_param('asm_layers', l, analyzer.layer_names) for l in L))
         c = self.config
         self.loss_names = (('S/iid',) if c.iid_lambda else ()) + ('S/asm',) + tuple(f'S/d_{l}' for l in self.layers) \
                           + (('A/adv',) if c.adv else ()) + (('A/rec',) if c.rec else ())

@@ -58,8 +58,11 @@ def factory_params(factory) -> list[str]:
 
 # %% ../nbs/02_models.ipynb #0ac793cd
 def _check_layers(kind:str, layers) -> tuple|None:
-    "The declared `layers` as a tuple of distinct names; only an analyzer declares them."
-    if layers is None: return None
+    "The declared `layers` as a tuple of distinct names; an analyzer must declare them, nothing else may."
+    if layers is None:
+        if kind == 'analyzer': raise ValueError("register_model: an analyzer declares the layers ASM can match, in encoder order: "
+                                                "register_model(kind='analyzer', layers=('conv1', 'conv2', ...))")
+        return None
     if kind != 'analyzer': raise ValueError(f"register_model: only an analyzer declares layers, not a {kind}")
     layers = tuple(layers)
     if not layers or not all(isinstance(l, str) for l in layers) or len(set(layers)) < len(layers):

@@ -334,7 +334,7 @@ def comparison_figures(runs:Mapping[str, str|os.PathLike], # name -> finished ru
                             title=f"{first.cfg.dataset} validation images {idx[0]}-{idx[-1]}: the ground truth and each run's prediction")]
     for name, r in loaded.items():
         hist = Path(runs[name]) / 'history.json'
-        figs.append(loss_curves(read_json(hist) if hist.is_file() else r.trainer.history, title=f"{name}: training losses ({r.run_dir.name})"))
+        figs.append(loss_curves(read_json(hist) if hist.is_file() else r.history, title=f"{name}: training losses ({r.run_dir.name})"))
     return figs
 
 # %% ../nbs/09_report.ipynb #26a48205

@@ -58,7 +58,7 @@ class TableSpec:
     name:str                    # the table's id: `asm-wb tables run NAME`
     title:str                   # one line
     source:str                  # where it is in the paper ('Table 1, horse column')
-    dataset:str                 # the dataset the rows train on (a name of asm_wb.data.list_datasets())
+    dataset:str                 # the dataset the rows train on (a name of asm_wb.datasets.list_datasets())
     task:str                    # one of asm_wb.core.TASKS
     rows:tuple                  # Row, ...
     columns:tuple               # Column, ...

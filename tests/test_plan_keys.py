@@ -1,6 +1,6 @@
-"""The refactor guard: `plan` gives the same run keys, row by row and seed by seed, for every table at every scale as it
-did before the issue-20 refactor (tests/fixtures/plan_keys.json, written then). A changed key means a finished run would
-be trained again under a new name; when a change is meant (a new parameter, a corrected default), regenerate the fixture
+"""The refactor guard: `plan` gives the same run keys and run-directory names, row by row and seed by seed, for every
+table at every scale as it did before the issue-20 refactor (tests/fixtures/plan_keys.json, computed with the code of
+commit 3857a85). A changed key or folder means a finished run would be trained again under a new name; when a change is meant (a new parameter, a corrected default), regenerate the fixture
 in the same commit and say why."""
 import json
 from pathlib import Path
@@ -16,7 +16,7 @@ FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "plan_keys.json").rea
 def _keys(name, scale, tuned, data_root):
     try: jobs = plan(name, scale, seeds=3, tuned=tuned)
     except FileNotFoundError: jobs = plan(name, scale, seeds=3, tuned=tuned, data_root=data_root)   # real data, absent here
-    return [f"{j.row}|{j.seed}|{j.key}|{j.source}" for j in jobs]
+    return [f"{j.row}|{j.seed}|{j.key}|{j.source}|{Path(j.run_dir).name}" for j in jobs]
 
 
 def test_every_recorded_table_and_scale_is_still_planned():

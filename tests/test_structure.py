@@ -34,16 +34,29 @@ EXPORTS = _exports()
 MODULES = sorted(p.stem for p in PKG.glob("*.py") if not p.stem.startswith("_"))
 
 
-def _imports(module):
-    "(imported module, imported names) for every import of another asm_wb module in `module`, wherever it is."
-    tree, out = ast.parse((PKG / f"{module}.py").read_text()), []
-    for node in ast.walk(tree):
+PACKAGE_NAMES = {"ASM": "asm"}   # what `from asm_wb import NAME` loads (the package's lazy attributes)
+
+
+def _imports(source):
+    "(imported module, imported names) for every import of an asm_wb module in `source`, wherever it is (functions too)."
+    out = []
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module: out.append((node.module.split(".")[0], [a.name for a in node.names]))
-            elif node.level == 0 and (node.module or "").startswith("asm_wb."): out.append((node.module.split(".")[1], [a.name for a in node.names]))
+            names = [a.name for a in node.names]
+            if node.level == 1: mod = node.module
+            elif node.level == 0 and (node.module == "asm_wb" or (node.module or "").startswith("asm_wb.")): mod = node.module[7:]
+            else: continue
+            if mod: out.append((mod.split(".")[0], names))
+            else: out += [(PACKAGE_NAMES.get(n, n), []) for n in names]   # `from . import x`: x is a module (or a lazy name)
         elif isinstance(node, ast.Import):
             out += [(a.name.split(".")[1], []) for a in node.names if a.name.startswith("asm_wb.")]
     return out
+
+
+def test_the_import_check_sees_every_form():
+    src = ("from .tables import plan\nfrom . import report\nfrom asm_wb import ASM\nimport asm_wb.viz\n"
+           "def f():\n    from asm_wb.store import ResultStore\n    from asm_wb import cli")
+    assert [m for m, _ in _imports(src)] == ["tables", "report", "asm", "viz", "store", "cli"]
 
 
 def test_every_module_has_a_notebook():
@@ -53,13 +66,14 @@ def test_every_module_has_a_notebook():
 @pytest.mark.parametrize("module", MODULES)
 def test_imports_run_one_way(module):
     mine = EXPORTS[module]
-    upward = sorted({f"{m} ({EXPORTS.get(m)})" for m, _ in _imports(module) if m in EXPORTS and EXPORTS[m] >= mine})
+    upward = sorted({f"{m} ({EXPORTS.get(m)})" for m, _ in _imports((PKG / f"{module}.py").read_text())
+                     if m in EXPORTS and EXPORTS[m] >= mine})
     assert not upward, f"{module} ({mine}) imports modules at or above its own layer: {', '.join(upward)}"
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_private_name_crosses_modules(module):
-    private = sorted({f"{m}.{n}" for m, names in _imports(module) for n in names if n.startswith("_")})
+    private = sorted({f"{m}.{n}" for m, names in _imports((PKG / f"{module}.py").read_text()) for n in names if n.startswith("_")})
     assert not private, f"{module} imports private names of other modules: {', '.join(private)}; make them public"
 
 
@@ -78,10 +92,12 @@ def test_export_cell_size(notebook):
     assert not long, f"nbs/{notebook}.ipynb: exported cells longer than {MAX_CELL_LINES} lines (cell index, lines): {long}"
 
 
+CLASSES = {n.name for m in MODULES for n in ast.parse((PKG / f"{m}.py").read_text()).body if isinstance(n, ast.ClassDef)}
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_classes_grow_with_patch_not_assignment(module):
-    tree = ast.parse((PKG / f"{module}.py").read_text())
-    classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    tree, classes = ast.parse((PKG / f"{module}.py").read_text()), CLASSES   # any module's class, assigned to anywhere
     bad = [ast.unparse(n).splitlines()[0] for n in tree.body if isinstance(n, ast.Assign)
            for t in n.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])
            if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id in classes]
