@@ -16,7 +16,7 @@ import torch
 __all__ = ['MAX_SUGGESTIONS', 'IGNORE_INDEX', 'TASKS', 'SEG_TASKS', 'DENSE_OUTPUTS', 'PLOTLY_MARKER', 'MAX_RUN_NAME',
            'check_param', 'check_number', 'check_names', 'available_devices', 'get_device', 'seed_everything',
            'seed_worker', 'task_channels', 'map_channels', 'check_run_name', 'slugify', 'atomic_write',
-           'atomic_write_json', 'read_json', 'namespace_params']
+           'atomic_write_json', 'read_json', 'namespace_params', 'package_root', 'source_checkout']
 
 # %% ../nbs/00_core.ipynb #2e746f85
 def _choices_text(choices) -> str: return ", ".join(repr(c) for c in choices)
@@ -242,3 +242,14 @@ def namespace_params(namespace:Mapping,   # a notebook's globals()
                     ) -> dict:
     "The parameters a notebook's namespace holds: the names defined since `before`, except `_private` ones."
     return {k: v for k, v in namespace.items() if k not in before and not k.startswith('_')}
+
+# %% ../nbs/00_core.ipynb #33b082fe
+def package_root() -> Path:
+    "The folder that holds the `asm_wb` package: the repository, in a source checkout."
+    import asm_wb
+    return Path(asm_wb.__file__).resolve().parent.parent
+
+def source_checkout() -> Path|None:
+    "`package_root()` when it is a source checkout (with `nbs/` and `settings.ini`), else None (an installed package)."
+    root = package_root()
+    return root if (root / 'nbs').is_dir() and (root / 'settings.ini').is_file() else None

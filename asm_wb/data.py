@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .core import IGNORE_INDEX, TASKS, check_names, check_number, check_param
+from .core import IGNORE_INDEX, TASKS, check_names, check_number, check_param, package_root
 
 # %% auto #0
 __all__ = ['SAMPLE_KEYS', 'MAP_KEYS', 'DATASET_REGISTRY', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PAD_VALUES', 'AUGMENTS', 'SCALE_FROM',
@@ -100,15 +100,10 @@ def check_sample(sample:Mapping,            # a sample dict
     return size
 
 # %% ../nbs/01_data.ipynb #f1370797
-def _package_dir() -> Path:
-    "The folder of the installed `asm_wb` package."
-    import asm_wb
-    return Path(asm_wb.__file__).resolve().parent
-
 def default_data_dir() -> Path|None:
     "The shared real-data folder: `$ASM_WB_DATA`, else `<repo>/../shared/data`; None when it does not exist."
     env = os.environ.get('ASM_WB_DATA')
-    path = Path(env).expanduser() if env else _package_dir().parent.parent / 'shared' / 'data'
+    path = Path(env).expanduser() if env else package_root().parent / 'shared' / 'data'
     return path if path.is_dir() else None
 
 # %% ../nbs/01_data.ipynb #44f74341

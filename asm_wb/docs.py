@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 # %% auto #0
-__all__ = ['readme_notebooks', 'module_notebooks', 'library_root', 'doc_cells', 'doc_page', 'docs_index']
+__all__ = ['readme_notebooks', 'module_notebooks', 'doc_cells', 'doc_page', 'docs_index']
 
 # %% ../nbs/09_docs.ipynb #0c44496b
 def _md_cells(line:str) -> list[str]:
@@ -55,12 +55,6 @@ def module_notebooks(nbs:str|os.PathLike, # a folder of notebooks (nbs/)
                if d.split()[0] == 'default_exp' and len(d.split()) > 1]
         if exp: out[p.stem] = (exp[0], nb)
     return out
-
-def library_root() -> Path|None:
-    "The checkout `asm_wb` is imported from (its `nbs/` and `README.md`); None for an installed package."
-    import asm_wb
-    root = Path(asm_wb.__file__).resolve().parent.parent
-    return root if (root / 'nbs').is_dir() and (root / 'settings.ini').is_file() else None
 
 def doc_cells(nb:nbformat.NotebookNode) -> list:
     "`nb`'s cells as its page shows them: markdown as written; code without directives and outputs, marked; no hidden cells."

@@ -11,10 +11,9 @@ from pathlib import Path
 import nbformat
 import torch
 
-import asm_wb
 from .analysis import ANALYSIS_DIR, Run, asm_loss_maps, split_size
 from .runs import RUN_FILES, execute_notebook, source_notebook
-from .core import atomic_write, check_names, check_number, check_param, namespace_params, read_json
+from .core import atomic_write, check_names, check_number, check_param, namespace_params, read_json, source_checkout
 from .specs import COMPARED_LOSSES, SCALES, TableSpec, comparison_pairs, get_table, row_param
 from .store import ResultStore, code_version, shown_protocol
 from .tables import curate_notebook
@@ -74,15 +73,11 @@ def figure_rows(table:TableSpec|str,                # a table of asm_wb.specs.TA
 def _tables_command(table:str, scale:str, seed:int) -> str:
     return f"asm-wb tables run {table} --scale {scale}" + (f" --seeds {seed + 1}" if seed else "")
 
-def _checkout() -> Path|None:
-    path = Path(asm_wb.__file__).resolve().parent.parent
-    return path if (path / 'nbs').is_dir() else None
-
 def resolve_run_dir(run_dir:str|Path) -> Path:
     "A run directory as the store records it, made absolute: relative ones from the current folder, else the checkout."
     p = Path(run_dir).expanduser()
     if p.is_absolute(): return p
-    for base in (Path.cwd(), _checkout()):
+    for base in (Path.cwd(), source_checkout()):
         if base is not None and (base / p).is_dir(): return (base / p).resolve()
     return (Path.cwd() / p).resolve()
 
@@ -128,7 +123,7 @@ def default_figure_runs(root:str|Path|None=None,             # the checkout (Non
                         log:Callable[[str], None]|None=print,
                        ) -> tuple[Path, list[Path]]:
     "(ASM run, compare runs) to show when none is given: runs/quickstart/{asm,iid} if finished, else tiny ones trained once."
-    root = Path(root) if root is not None else _checkout()
+    root = Path(root) if root is not None else source_checkout()
     if root is None: raise FileNotFoundError("no checkout of asm_wb to find runs in: pass run= (an ASM run directory)")
     q = root / 'runs' / 'quickstart'
     if finished_run(q / 'asm'): return q / 'asm', [q / 'iid'] if finished_run(q / 'iid') else []

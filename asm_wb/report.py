@@ -14,8 +14,8 @@ import torch
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from .core import atomic_write, read_json
-from .docs import doc_page, docs_index, library_root, module_notebooks, readme_notebooks
+from .core import atomic_write, read_json, source_checkout
+from .docs import doc_page, docs_index, module_notebooks, readme_notebooks
 from .viz import comparison_grid, figure_html, loss_curves, results_figures
 from .analysis import load_run, predict, run_batch, split_size
 from .config import DEFAULTS
@@ -405,7 +405,7 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
         ms = [m for m in members if m['key'] == key]
         if run['status'] in ('done', 'failed', 'interrupted'):
             ex.render(run_page(run, ms, sources), out / 'runs' / f"{key}.html", '../', f"run {key}", show_input=True)
-    if (root := library_root() if docs is True else Path(docs) if docs else None) is not None:
+    if (root := source_checkout() if docs is True else Path(docs) if docs else None) is not None:
         build_docs(root, out / 'docs', ex)
         index.append(md_cell("## The library\n\n[Its documentation](docs/index.html): every module notebook as a page, with its prose, "
                              "its definitions and the tests that prove them."))

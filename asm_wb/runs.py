@@ -13,8 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-import asm_wb
-from .core import atomic_write, map_channels, read_json, slugify
+from .core import atomic_write, map_channels, package_root, read_json, slugify
 from .config import DEFAULTS, LEGACY, PARAM_NAMES, RUNTIME_PARAMS, TrainConfig
 from .zoo import create_model
 from .asm import make_analyzer
@@ -165,8 +164,8 @@ def read_run(run_dir:str|Path) -> tuple[dict, dict]:
         raise FileNotFoundError(f"no saved run in {run_dir}: expected {' and '.join(RUN_FILES)} there (written by "
                                 f"asm_wb.train.run_training or nbs/train.ipynb); {where}")
     info, state = read_json(run_dir / 'metrics.json'), load_checkpoint(run_dir / CHECKPOINT)
-    differ = [k for k in PARAM_NAMES if k not in RUNTIME_PARAMS and state['params'].get(k) != info['params'].get(k)]
-    if differ: raise ValueError(f"{run_dir}: metrics.json and {CHECKPOINT} disagree on {', '.join(differ)}; "
+    if (differ := param_diff(state['params'], info['params'])):
+        raise ValueError(f"{run_dir}: {CHECKPOINT} and metrics.json disagree on {', '.join(differ)}; "
                                 "the directory holds files of two different runs")
     return info, state
 
@@ -186,7 +185,7 @@ def load_networks(cfg:TrainConfig, state:Mapping, num_classes:int|None, device:s
 # %% ../nbs/05b_runs.ipynb #cbb07543
 def source_notebook(name:str) -> Path:
     "The path of `nbs/<name>` in the source checkout asm_wb runs from (papermill executes the notebooks, not the package)."
-    path = Path(asm_wb.__file__).resolve().parent.parent / 'nbs' / name
+    path = package_root() / 'nbs' / name
     if not path.is_file(): raise FileNotFoundError(f"{path} not found: executing {name} needs a source checkout of asm_wb (pip install -e .)")
     return path
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastcore.basics import patch
 
 import asm_wb
-from .core import check_param
+from .core import check_param, package_root
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, Column, Job, protocol_of
 
 # %% auto #0
@@ -46,7 +46,7 @@ STATUSES = ('pending', 'running', 'done', 'failed', 'interrupted')
 
 def code_version() -> str:
     "asm_wb's version, and the git commit of its checkout (with '+dirty' for uncommitted changes) when it is one."
-    root = Path(asm_wb.__file__).resolve().parent.parent
+    root = package_root()
     try:
         head = subprocess.run(['git', '-C', str(root), 'rev-parse', '--short=12', 'HEAD'], capture_output=True, text=True, timeout=10)
         if head.returncode != 0: return asm_wb.__version__
