@@ -25,7 +25,7 @@ from .report import build_site
 # %% auto #0
 __all__ = ['COMMANDS', 'QUICKSTART_LOSSES', 'DEFAULT_STORE', 'command', 'build_parser', 'main', 'environment_info', 'info',
            'train', 'quickstart_params', 'comparison_table', 'finished_run', 'asm_verdict', 'quickstart', 'tables',
-           'report', 'figures']
+           'report', 'evaluate', 'figures']
 
 # %% ../nbs/90_cli.ipynb #961276d2
 COMMANDS: dict = {}  # name -> (help, function that adds arguments, function that runs)
@@ -286,6 +286,25 @@ def _report_args(p:argparse.ArgumentParser):
 def report(opts) -> int:
     index = build_site(opts.reports, opts.out, opts.store)
     print(f"site: {index.resolve().as_uri()}  (or: python -m http.server -d {index.parent})")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #c1585a3d
+from .evaluate import evaluate_run, evaluation_path
+
+def _evaluate_args(p:argparse.ArgumentParser):
+    p.add_argument('run_dir', help="a finished run's directory (metrics.json + checkpoint.pt)")
+    p.add_argument('--split', default='test', help="the split to score (default: test; the dataset's splits are listed if it has no such one)")
+    p.add_argument('--data-root', default=None, help="another copy of the run's real dataset (default: the folder it trained on)")
+    p.add_argument('--n', type=int, default=None, help="only the first N images (default: all)")
+    p.add_argument('--device', default='cpu', help="where to run the predictor: cpu, cuda, auto (default: cpu)")
+
+@command("evaluate", "score a finished run on another split or data folder; writes RUN_DIR/evaluations/, never metrics.json", _evaluate_args)
+def evaluate(opts) -> int:
+    r = evaluate_run(opts.run_dir, opts.split, opts.data_root, opts.n, device=opts.device)
+    head = {k: v for k, v in r['metrics'].items() if '/' not in k and v is not None}
+    print(f"{r['run_dir']} at step {r['step']}, {r['split']} split of {r['data_root'] or 'the generated data'} ({r['images']} images):")
+    print("  " + ", ".join(f"{k} {v:.4g}" for k, v in list(head.items())[:8]))
+    print(f"written to {evaluation_path(r['run_dir'], r['split'], None if opts.data_root is None else str(Path(opts.data_root).expanduser().resolve()))}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #86ec6872

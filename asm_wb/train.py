@@ -32,7 +32,7 @@ from .runs import (CHECKPOINT, CHECKPOINT_FORMAT, build_networks, default_run_di
 # %% auto #0
 __all__ = ['CHANNELS_LAST_CPU', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split', 'holdout_indices', 'load_splits',
            'build_objective', 'NonFiniteLossError', 'first_nonfinite', 'StopRequest', 'busy_elsewhere', 'auto_threads',
-           'progress_bar', 'upsample_prediction', 'Trainer', 'run_training']
+           'progress_bar', 'upsample_prediction', 'Trainer', 'score', 'run_training']
 
 # %% ../nbs/05c_train.ipynb #1d0a6081
 def _mix(*ints) -> int:
@@ -431,26 +431,31 @@ def eval_samples(self:Trainer, indices) -> list[dict]:
     t = make_transform(self.cfg, False)
     return [t(self.val_set[i]) for i in indices]
 
-@patch
 @torch.no_grad()
-def evaluate(self:Trainer, batch_size:int|None=None) -> dict:
-    "The task's metrics (and instance-wise ones where the data has instances) on the validation split (each process scores its share; the statistics are summed)."
-    c = self.cfg
-    ds = self.val_set      # instance-wise scores (Ke et al.) wherever the data has instances and classes
+def score(predict:Callable,            # normalised images (B, 3, H, W) -> the prediction at their size
+          ds, cfg:TrainConfig,         # a split (no transform) and the run's config (its evaluation pipeline)
+          num_classes:int|None=None, class_names=None, batch_size:int=8,
+          rank:int=0, world:int=1,     # under torchrun each process scores its share; the statistics are summed
+         ) -> dict:
+    "The task's metrics of `predict` on `ds` (and instance-wise ones, Ke et al., wherever the data has instances and classes)."
     instance = 'instance' in getattr(ds, 'keys', ()) and getattr(ds, 'num_classes', 0) > 0
-    metrics = metrics_for_task(c.task, ds.num_classes if instance else self.num_classes,
-                               tuple(ds.class_names) if instance else self.class_names, instance=instance)
-    idx = list(range(self.rank, len(self.val_set), self.world))
-    bs = batch_size or c.batch_size
-    t = make_transform(c, False)
-    for i in range(0, len(idx), bs):
-        samples = [t(self.val_set[j]) for j in idx[i:i + bs]]
-        batch = torch.utils.data.default_collate(samples)
-        metrics.update(self.predict(batch['image']), batch)
+    metrics = metrics_for_task(cfg.task, ds.num_classes if instance else num_classes,
+                               tuple(ds.class_names) if instance else class_names, instance=instance)
+    idx, t = list(range(rank, len(ds), world)), make_transform(cfg, False)
+    for i in range(0, len(idx), batch_size):
+        batch = torch.utils.data.default_collate([t(ds[j]) for j in idx[i:i + batch_size]])
+        metrics.update(predict(batch['image']), batch)
     for m in metrics.metrics.values():
         for v in m.state.values(): allreduce_sum_(v)
-    self.predictor.train()
     return nan_to_none(metrics.compute())
+
+@patch
+def evaluate(self:Trainer, batch_size:int|None=None) -> dict:
+    "The task's metrics on the validation split (`score`)."
+    out = score(self.predict, self.val_set, self.cfg, self.num_classes, self.class_names, batch_size or self.cfg.batch_size,
+                self.rank, self.world)
+    self.predictor.train()
+    return out
 
 # %% ../nbs/05c_train.ipynb #75c63613
 def _command(cfg:TrainConfig) -> str:
