@@ -5,7 +5,7 @@
 # %% ../nbs/09_report.ipynb #26583c38
 from __future__ import annotations
 
-import html, json, os, shutil, tempfile
+import html, json, os, re, shutil, tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -26,9 +26,10 @@ from .summary import (ALPHA, comparisons, format_cell, format_comparison, format
 from .tables import tune_column
 
 # %% auto #0
-__all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'esc', 'md_cell', 'html_cell', 'results_table_html', 'verdict_counts',
-           'comparisons_html', 'busy_seconds', 'compute_html', 'SiteExporter', 'build_docs', 'protocol_note',
-           'settings_html', 'table_page', 'figures_page', 'run_page', 'comparison_figures', 'build_site']
+__all__ = ['SITE_TEMPLATE', 'SITE_CONF', 'SITE_CSS', 'esc', 'md_cell', 'html_cell', 'page_cells', 'results_table_html',
+           'verdict_counts', 'comparisons_html', 'busy_seconds', 'compute_html', 'SiteExporter', 'build_docs',
+           'protocol_note', 'settings_html', 'table_page', 'figures_page', 'run_page', 'comparison_figures',
+           'build_site']
 
 # %% ../nbs/09_report.ipynb #e159c16c
 SITE_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
@@ -54,6 +55,7 @@ table.asm-results { border-collapse: collapse; margin: .5em 0 1em; font-size: 13
 table.asm-results th, table.asm-results td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; white-space: nowrap; }
 table.asm-results th { background: #f4f4f4; }
 table.asm-results td.name, table.asm-results th.name { text-align: left; }
+table.asm-kv td { white-space: normal; overflow-wrap: anywhere; max-width: 60em; }   /* a long command wraps; the values beside it stay in view */
 table.asm-results td.paper { color: #777; }
 table.asm-results td.best { font-weight: 700; }
 table.asm-results td.failed, table.asm-results td.bad { color: #b00; }
@@ -76,8 +78,38 @@ def _read(path:Path) -> str|None: return path.read_text() if path.is_file() else
 def md_cell(text:str) -> nbformat.NotebookNode: return nbformat.v4.new_markdown_cell(text)
 
 def html_cell(markup:str) -> nbformat.NotebookNode:
-    "A code cell with no source whose output is `markup`."
-    return nbformat.v4.new_code_cell('', outputs=[nbformat.v4.new_output('display_data', {'text/html': markup})])
+    "A code cell with no source whose output is `markup` (the page shows the output alone, never an empty input box)."
+    return nbformat.v4.new_code_cell('', outputs=[nbformat.v4.new_output('display_data', {'text/html': markup})],
+                                     metadata={'transient': {'remove_source': True}})
+
+_PROGRESS = re.compile(r'\d+%\|')   # a tqdm bar's line: "asm horse:  41%|████ | 408/1000 [...]"
+
+def _last_progress(outputs:list) -> list:
+    "The outputs with each run of progress-bar writes to stderr (one per update, hundreds in a run) cut to its last line."
+    out, bar = [], None
+    for o in outputs:
+        text = ''.join(o.get('text', '')) if o.get('output_type') == 'stream' and o.get('name') == 'stderr' else None
+        lines = [l for l in re.split(r'[\r\n]', text) if l.strip()] if text is not None else None
+        if lines is not None and (not lines or _PROGRESS.search(lines[-1])):
+            bar = lines[-1] if lines else bar       # a bar's update, or the newline that closes it
+            continue
+        if bar is not None: out.append(nbformat.v4.new_output('stream', name='stderr', text=bar + '\n')); bar = None
+        out.append(o)
+    if bar is not None: out.append(nbformat.v4.new_output('stream', name='stderr', text=bar + '\n'))
+    return out
+
+def page_cells(cells:Sequence) -> list:
+    "An executed notebook's cells as a page shows them: no YAML front matter, no empty code boxes, progress bars at their last line."
+    out = []
+    for c in cells:
+        s = ''.join(c.source) if isinstance(c.source, list) else c.source
+        if c.cell_type in ('raw', 'markdown') and re.fullmatch(r'---\n.*?\n---\s*', s, re.S): continue   # front matter
+        c = nbformat.from_dict(dict(c))
+        if c.cell_type == 'code':
+            c.outputs = _last_progress(c.get('outputs', []))
+            if not s.strip(): c.metadata.setdefault('transient', {})['remove_source'] = True   # an output-only cell
+        out.append(c)
+    return out
 
 # %% ../nbs/09_report.ipynb #096a37ab
 def _best(summary:dict, label:str, column:Column) -> float|None:
@@ -243,7 +275,7 @@ def _changed_params(params:Mapping) -> dict:
 
 def _kv_table(d:Mapping, digits:int=4) -> str:
     def fmt(v): return f"{v:.{digits}f}" if isinstance(v, float) else esc(v)
-    return "<table class='asm-results'>" + "".join(f"<tr><td class='name'>{esc(k)}</td><td>{fmt(v)}</td></tr>" for k, v in d.items()) + "</table>"
+    return "<table class='asm-results asm-kv'>" + "".join(f"<tr><td class='name'>{esc(k)}</td><td>{fmt(v)}</td></tr>" for k, v in d.items()) + "</table>"
 
 def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str, str]]=(),
                others:Sequence[dict]=(),   # summaries of the same table under its other protocols, shown after its own
@@ -307,7 +339,7 @@ def run_page(run:Mapping, members:Sequence[Mapping], sources:Path) -> nbformat.N
     nb_path = sources / 'notebooks' / f"{run['key']}.ipynb"
     if nb_path.is_file():
         cells.append(md_cell("## The executed notebook"))
-        cells += nbformat.read(nb_path, as_version=4).cells
+        cells += page_cells(nbformat.read(nb_path, as_version=4).cells)
     else:
         cells.append(md_cell("The executed notebook of this run was not kept in `reports/notebooks/` (the runner keeps the "
                              "first seed of each row); its run directory has it."))

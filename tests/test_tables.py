@@ -186,6 +186,11 @@ def test_site_works_offline_from_file_urls(browser, site, tmp_path):
     page.click("a[href^='../runs/']")
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2", timeout=30_000)
     _check_page(page, failed, remote, min_figures=2)
+    text = page.inner_text("body")   # and it reads cleanly: no empty input boxes, no front matter, one line per progress bar
+    assert "In [ ]" not in text and "skip_exec" not in text, text[:2000]
+    bars = [l for l in text.splitlines() if "%|" in l]
+    assert len(bars) == 1 and "100%|" in bars[0], bars
+    page.screenshot(path=str(tmp_path / "run.png"), full_page=True)
     page.context.close()
 
 
