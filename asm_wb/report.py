@@ -21,7 +21,7 @@ from .analysis import load_run, predict, run_batch, split_size
 from .config import DEFAULTS
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, TABLES, Column
 from .store import ResultStore
-from .summary import (ALPHA, comparisons, format_cell, format_comparison, format_delta, format_paper, format_tuning, summarize,
+from .summary import (ALPHA, comparisons, format_cell, format_comparison, format_delta, format_paper, format_protocols, format_tuning, summarize,
                             summary_settings)
 from .tables import tune_column
 
@@ -295,6 +295,10 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
     cells.append(html_cell(results_table_html(summary, run_href)))
     cells += [html_cell(figure_html(f)) for f in results_figures(summary)]
     if (cmp := comparisons_html(summary)): cells += [md_cell("## ASM against its baselines"), html_cell(cmp)]
+    if others:   # the headline under every protocol side by side, then each protocol's whole table
+        cells.append(md_cell("## The headline under each protocol\n\nThe same rows trained under each protocol this table has runs of "
+                             "(the first is the one shown above): mean ± std over seeds and how many finished.\n\n"
+                             + format_protocols([summary, *others])))
     for o in others:   # the same rows under another protocol: kept, labelled, never mixed into the table above
         cells += [md_cell(f"## The same table under the `{o['protocol']}` protocol\n\n{protocol_note(o['protocol'], spec.name, shown=False)[2:]} "
                           f"Seeds {', '.join(map(str, o['seeds']))}."), html_cell(results_table_html(o, run_href))]

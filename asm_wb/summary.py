@@ -15,7 +15,7 @@ from .store import STATUSES, ResultStore, best_trial, shown_protocol
 # %% auto #0
 __all__ = ['ALPHA', 'Cell', 'summarize', 'format_cell', 'format_paper', 'summary_settings', 'format_settings', 'Comparison',
            'compare_cells', 'comparisons', 'format_delta', 'format_comparison', 'format_table', 'format_comparisons',
-           'format_tuning']
+           'format_protocols', 'format_tuning']
 
 # %% ../nbs/06c_summary.ipynb #51686387
 @dataclass
@@ -163,6 +163,22 @@ def format_comparisons(summary:dict) -> str:
     text = ["  ".join(x.rjust(w) if i in (3, 4) else x.ljust(w) for i, (x, w) in enumerate(zip(l, widths))).rstrip() for l in lines]
     return (f"\n\nASM against its baselines (Δ = ASM − baseline; better/worse at p < {ALPHA} by Welch's t-test over seeds):\n"
             + "\n".join(text))
+
+# %% ../nbs/06c_summary.ipynb #c4340126
+def format_protocols(summaries:Sequence[dict],  # `summarize` of one table under each protocol, in the order to show
+                     label:str|None=None,       # the column (default: the table's first, its headline)
+                    ) -> str:
+    "A markdown table: each row's `label` (mean ± std, n) under each protocol side by side, with the paper's number."
+    first = summaries[0]
+    col, _, label = next((c for c in first['columns'] if label in (None, c[2])), first['columns'][0])
+    protos = [s['protocol'] for s in summaries]
+    lines = [f"| {first['spec'].name}: {label} | " + " | ".join(f"`{p}`" for p in protos) + " | paper |",
+             "| --- |" + " --- |" * (len(protos) + 1)]
+    for r in first['spec'].rows:
+        cells = [next((x['cells'].get(label) for x in s['rows'] if x['name'] == r.name), None) for s in summaries]
+        ours = [format_cell(c, col) + (f" (n={c.n})" if c is not None and c.n else "") if c is not None else '—' for c in cells]
+        lines.append(f"| {r.name} | " + " | ".join(ours) + f" | {format_paper(r.paper.get(label), col)} |")
+    return "\n".join(lines)
 
 # %% ../nbs/06c_summary.ipynb #c2274c1c
 def format_tuning(trials:Sequence[dict], column:Column|None=None) -> str:
