@@ -864,6 +864,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'asm_wb.summary.format_settings': ('summary.html#format_settings', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_table': ('summary.html#format_table', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_tuning': ('summary.html#format_tuning', 'asm_wb/summary.py'),
+                                'asm_wb.summary.format_verdicts': ('summary.html#format_verdicts', 'asm_wb/summary.py'),
                                 'asm_wb.summary.summarize': ('summary.html#summarize', 'asm_wb/summary.py'),
                                 'asm_wb.summary.summary_settings': ('summary.html#summary_settings', 'asm_wb/summary.py')},
             'asm_wb.tables': { 'asm_wb.tables._baseline': ('tables.html#_baseline', 'asm_wb/tables.py'),

@@ -15,7 +15,7 @@ from .store import STATUSES, ResultStore, best_trial, shown_protocol
 # %% auto #0
 __all__ = ['ALPHA', 'Cell', 'summarize', 'format_cell', 'format_paper', 'summary_settings', 'format_settings', 'Comparison',
            'compare_cells', 'comparisons', 'format_delta', 'format_comparison', 'format_table', 'format_comparisons',
-           'format_protocols', 'format_tuning']
+           'format_protocols', 'format_verdicts', 'format_tuning']
 
 # %% ../nbs/06c_summary.ipynb #51686387
 @dataclass
@@ -178,6 +178,24 @@ def format_protocols(summaries:Sequence[dict],  # `summarize` of one table under
         cells = [next((x['cells'].get(label) for x in s['rows'] if x['name'] == r.name), None) for s in summaries]
         ours = [format_cell(c, col) + (f" (n={c.n})" if c is not None and c.n else "") if c is not None else '—' for c in cells]
         lines.append(f"| {r.name} | " + " | ".join(ours) + f" | {format_paper(r.paper.get(label), col)} |")
+    return "\n".join(lines)
+
+def format_verdicts(summaries:Sequence[dict],  # `summarize` of one table under each protocol
+                    label:str|None=None,       # the column (default: the table's headline)
+                   ) -> str:
+    "A markdown table: each ASM-vs-baseline difference (Δ ± se, Welch p, verdict) under each protocol, and the paper's Δ."
+    first = summaries[0]
+    col, _, label = next((c for c in first['columns'] if label in (None, c[2])), first['columns'][0])
+    per = [{(c.row, c.baseline): c for c in comparisons(s) if c.label == label} for s in summaries]
+    pairs = [k for k in per[0]] + [k for d in per[1:] for k in d if k not in per[0]]
+    if not pairs: return ''
+    lines = [f"| {label}: ASM row − baseline | " + " | ".join(f"`{s['protocol']}`" for s in summaries) + " | paper Δ |",
+             "| --- |" + " --- |" * (len(summaries) + 1)]
+    for k in dict.fromkeys(pairs):
+        cs = [d.get(k) for d in per]
+        ours = ['—' if c is None or c.verdict == 'not run' else f"{format_comparison(c, col)}: {c.verdict}" for c in cs]
+        paper = next((c.paper_delta for c in cs if c is not None), None)
+        lines.append(f"| {k[0]} − {k[1]} | " + " | ".join(ours) + f" | {format_delta(paper, col)} |")
     return "\n".join(lines)
 
 # %% ../nbs/06c_summary.ipynb #c2274c1c
