@@ -16,7 +16,7 @@ from .core import check_param, package_root
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, Column, Job, protocol_of
 
 # %% auto #0
-__all__ = ['SCHEMA', 'MIGRATE_PROTOCOL', 'STATUSES', 'code_version', 'ResultStore', 'shown_protocol', 'best_trial']
+__all__ = ['SCHEMA', 'MIGRATE_PROTOCOL', 'STATUSES', 'code_version', 'ResultStore', 'shown_protocol', 'best_trial', 'at_edge']
 
 # %% ../nbs/06a_store.ipynb #b144bd29
 _MEMBERS = """
@@ -189,6 +189,13 @@ def add_trial(self:ResultStore, job:Job, knob:str, value:float, factor:float, se
                     _json(dict(settings)), column.key, int(column.lower_better), job.position))
 
 @patch
+def set_aside_trials(self:ResultStore, table:str, scale:str, row:str, keys:Sequence[str], protocol:str=CURRENT_PROTOCOL):
+    "Take trials out of `row`'s sweep (a setting they inherited changed); their runs, scores and run directories stay."
+    with self._write() as db:
+        db.executemany("DELETE FROM trials WHERE table_name=? AND scale=? AND protocol=? AND row_name=? AND key=?",
+                       [(table, scale, protocol, row, k) for k in keys])
+
+@patch
 def trials(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> list[dict]:
     "The trials of `table`'s sweeps, with their runs' status, run_dir and score (None unless done), in row and value order."
     q = ("SELECT t.*, r.status, r.run_dir, r.metrics FROM trials t JOIN runs r ON r.key = t.key "
@@ -209,6 +216,11 @@ def best_trial(ts:Sequence[dict]) -> dict|None:
     if not scored or any(t['status'] not in ('done', 'failed') for t in ts): return None
     sign = 1 if ts[0]['lower_better'] else -1
     return min(scored, key=lambda t: (sign * t['score'], abs(math.log(t['factor']))))
+
+def at_edge(best:Mapping, ts:Sequence[dict]) -> bool:
+    "Whether `best` is the smallest or largest value of its sweep `ts` (so the grid may not hold the row's best value)."
+    values = sorted(t['value'] for t in ts)
+    return len(values) > 1 and best['value'] in (values[0], values[-1])
 
 @patch
 def chosen(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> dict[str, dict]:

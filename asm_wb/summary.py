@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, Column, TableSpec, comparison_pairs, get_table, settings_of, settings_text, table_settings
-from .store import STATUSES, ResultStore, best_trial, shown_protocol
+from .store import STATUSES, ResultStore, at_edge, best_trial, shown_protocol
 
 # %% auto #0
 __all__ = ['ALPHA', 'Cell', 'summarize', 'format_cell', 'format_paper', 'summary_settings', 'format_settings', 'Comparison',
@@ -213,5 +213,6 @@ def format_tuning(trials:Sequence[dict], column:Column|None=None) -> str:
             return f"**{text}**" if t is best else text
         inherited = {k: v for k, v in ts[0]['settings'].items() if k != ts[0]['knob']}
         lines.append(f"| {row} | {ts[0]['knob']}" + (f" (at {settings_text(inherited)})" if inherited else '') +
-                     f" | {'; '.join(cell(t) for t in ts)} | {settings_text(best['settings']) if best else 'not yet'} |")
+                     f" | {'; '.join(cell(t) for t in ts)} | {settings_text(best['settings']) if best else 'not yet'}"
+                     + (" (grid edge)" if best and at_edge(best, ts) else '') + " |")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from .core import PLOTLY_MARKER, atomic_write, check_number, check_param, read_j
 from .config import TrainConfig
 from .runs import KEY_EXCLUDED, run_key, run_name, run_notebook
 from .specs import TABLES, Column, Job, Row, TableSpec, get_table, settings_text
-from .store import ResultStore, code_version
+from .store import ResultStore, at_edge, code_version
 
 # %% auto #0
 __all__ = ['KEEP_NOTEBOOKS', 'TUNE_FACTORS', 'TUNE_HOLDOUT', 'ADVERSARIAL_LOSSES', 'TUNE_KNOBS', 'curate_notebook', 'parse_shard',
@@ -307,6 +307,30 @@ def trial_jobs(spec:TableSpec|str, row:str, scale:str, chosen:Mapping[str, dict]
         out.append((job, knob, s[knob], f, s))
     return out
 
+# %% ../nbs/06b_tables.ipynb #1a072ec5
+def _inherited(trial:Mapping) -> dict:
+    "What a trial took from other rows' choices: its settings without its own knob."
+    return {k: v for k, v in trial['settings'].items() if k != trial['knob']}
+
+def _next_wave(spec:TableSpec, names:Sequence[str], scale:str, chosen:Mapping[str, dict], stored:Sequence[dict],
+               attempted:set, how:Mapping) -> dict[str, tuple[list, list]]:
+    """The rows whose sweep runs next: row -> (its trials, the stored trials to set aside). A row is due when the rows it
+    depends on have a choice and are not due themselves, and some trial of its grid is not done; stored trials made at
+    another inherited setting (its baseline chose another lr since) leave its sweep."""
+    wave = {}
+    for n in names:
+        r = spec.row(n); b = _baseline(spec, r, scale, how['knob'])
+        deps = [d for d in (r.source, b) if d is not None]   # rows come after the rows they depend on
+        if n in attempted or any(d not in chosen or d in wave for d in deps): continue
+        trials = trial_jobs(spec, n, scale, chosen, **how)
+        now = _inherited(dict(knob=trials[0][1], settings=trials[0][4]))
+        mine = [t for t in stored if t['row_name'] == n]
+        aside = [t for t in mine if _inherited(t) != now]
+        done = {t['key'] for t in mine if t['status'] == 'done'}
+        if aside or n not in chosen or any(j.key not in done for j, *_ in trials): wave[n] = (trials, aside)
+    return wave
+
+
 # %% ../nbs/06b_tables.ipynb #f241c3b6
 def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TUNE_FACTORS, holdout:float=TUNE_HOLDOUT,
                rows:Sequence[str]|None=None, workers:int=1, runs_root:str|os.PathLike='runs/tables',
@@ -328,22 +352,25 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
     for n in names:   # refuse a knob a row cannot sweep before anything runs
         try: tune_knob(spec.raw_params(spec.row(n), scale), knob)
         except ValueError as e: raise ValueError(f"table {spec.name!r} row {n!r}: {e}") from None
-    column, code, given_up = tune_column(spec), code_version(), set()
+    column, code = tune_column(spec), code_version()
     args = dict(store_path=str(store), notebooks_dir=None, keep='none', code=code,
                 threads=max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None, log_output=log_output)
     log(f"tune {spec.name} at scale {scale}: {len(names)} rows x {len(factors)} trials (x {settings_text(dict(factors=factors))}), "
         f"scored on {column.label} of {holdout:g} of the training split; store {store}")
+    attempted = set()   # each row's sweep runs once per call, after the rows it depends on
     while True:
-        with ResultStore(store) as st: chosen = st.chosen(spec.name, scale)
-        def ready(n):
-            r = spec.row(n); b = _baseline(spec, r, scale, knob)
-            return n not in chosen and n not in given_up and (r.source is None or r.source in chosen) and (b is None or b in chosen)
-        wave = [n for n in names if ready(n)]
+        with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
+        wave = _next_wave(spec, names, scale, chosen, stored, attempted,
+                          dict(factors=factors, holdout=holdout, runs_root=runs_root, dataset=dataset, data_root=data_root, knob=knob))
         if not wave: break
-        todo = []
+        attempted |= set(wave); todo = []
         with ResultStore(store) as st:
-            for n in wave:
-                for job, k, value, f, s in trial_jobs(spec, n, scale, chosen, factors, holdout, runs_root, dataset, data_root, knob):
+            for n, (trials, aside) in wave.items():
+                if aside:
+                    st.set_aside_trials(spec.name, scale, n, [t['key'] for t in aside])
+                    log(f"{n}: {len(aside)} earlier trial(s) set aside, at {settings_text(_inherited(aside[0]))} (now "
+                        f"{settings_text(_inherited(dict(knob=trials[0][1], settings=trials[0][4])))}); their runs stay in the store")
+                for job, k, value, f, s in trials:
                     st.add_trial(job, k, value, f, s, column)
                     have = st.run(job.key)
                     if have and have['status'] == 'done': continue
@@ -352,10 +379,11 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
         def report(i, r):
             log(f"[{i}/{len(todo)}] {r['row']} trial: {r['status']} in {r['seconds']:.0f} s" + (f" ({r['error']})" if r['error'] else ""))
         _execute(todo, workers, args, report)
-        with ResultStore(store) as st: now = st.chosen(spec.name, scale)
+        with ResultStore(store) as st: now, swept = st.chosen(spec.name, scale), st.trials(spec.name, scale)
         for n in wave:
-            if n in now: log(f"{n}: chose {settings_text(now[n]['settings'])} ({column.label} {column.value(now[n]['score']):.{column.ndigits}f} on the held-out part)")
-            else: given_up.add(n); log(f"{n}: no trial finished with a score; its sweep is left incomplete (rerun tune to retry)")
+            if n in now: log(f"{n}: chose {settings_text(now[n]['settings'])} ({column.label} {column.value(now[n]['score']):.{column.ndigits}f} on the held-out part)"
+                             + (", at the edge of its grid: a wider --factors may do better" if at_edge(now[n], [t for t in swept if t['row_name'] == n]) else ''))
+            else: log(f"{n}: no trial finished with a score; its sweep is left incomplete (rerun tune to retry)")
     skipped = [n for n in names if n not in chosen]
     if skipped: log(f"not tuned: {', '.join(skipped)} (a row they depend on has no choice)")
     return {n: t['settings'] for n, t in chosen.items() if n in names}

@@ -243,6 +243,14 @@ def test_tune_at_smoke_scale_then_run_with_the_choices(tmp_path):
     assert set(choices) == {"IID", "ASM Conv1-2"} and choices["ASM Conv1-2"]["lr"] == choices["IID"]["lr"]
     again = _asm_wb("tables", "tune", "quickstart", "--scale", "smoke", "--factors", "0.5,2", "--store", str(store), "--runs", str(runs), env=env)
     assert again.returncode == 0 and "trial: done" not in again.stdout, again.stdout   # finished trials are not run again
+    wider = _asm_wb("tables", "tune", "quickstart", "--scale", "smoke", "--factors", "0.5,2,8", "--store", str(store), "--runs", str(runs), env=env)
+    assert wider.returncode == 0, wider.stdout + wider.stderr   # a wider grid runs only what is new; ASM follows IID's choice
+    with ResultStore(store) as st:
+        trials, choices = st.trials("quickstart", "smoke"), st.choices("quickstart", "smoke")
+    iid, asm = [[t for t in trials if t["row_name"] == r] for r in ("IID", "ASM Conv1-2")]
+    assert [t["value"] for t in iid] == [5e-4, 2e-3, 8e-3] and len(asm) == 3, trials
+    assert {t["settings"]["lr"] for t in asm} == {choices["IID"]["lr"]} and all(t["status"] == "done" for t in asm), asm
+    assert ("set aside" in wider.stdout) == (choices["IID"]["lr"] == 8e-3), wider.stdout
     run = _asm_wb("tables", "run", "quickstart", "--scale", "smoke", "--store", str(store), "--runs", str(runs), env=env)
     assert run.returncode == 0 and "protocol: tuned" in run.stdout, run.stdout + run.stderr
     with ResultStore(store) as st:
