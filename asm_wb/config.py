@@ -20,7 +20,7 @@ from .zoo import list_models, model_spec
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'PARAMS', 'PARAM_NAMES', 'DEFAULTS', 'RUNTIME_PARAMS', 'DEFAULT_DISCRIMINATOR', 'DEFAULT_SETS', 'LEGACY',
-           'Param', 'TrainConfig', 'parameters_source', 'config_from_namespace', 'parse_value']
+           'RELEASED_AT', 'Param', 'TrainConfig', 'parameters_source', 'config_from_namespace', 'parse_value']
 
 # %% ../nbs/05_config.ipynb #97bcf823
 @dataclass(frozen=True)
@@ -116,6 +116,20 @@ DEFAULT_SETS = {   # what the parameters left at None become, under `defaults` (
 # a run recorded before these parameters existed was trained with these values (`TrainConfig.from_record` fills them in)
 LEGACY = {'defaults': 'first', 'asm_reduction': None, 'normal_weight': None, 'analyzer_conv1': None, 'decay_params': None,
           'holdout': None, 'pretrained': False, 'init_from': None, 'scale_from': None}
+# where the released code (twke18/Adversarial_Structure_Matching) sets what the official defaults take from it (see the table above)
+RELEASED_AT = {
+    'adv_lambda': "the released weights: ASM 12e-3 (`train_asm.sh` L21), GAN/cGAN 0.01 (`train_cgan.sh` L21)",
+    'asm_reduction': "`analyzer.py` L81-L83 masks the features, `train_stanford_scenes_asm.py` L364 averages over all pixels",
+    'analyzer_conv1': "`analyzer.py` L44: conv1 has half the analyzer's width",
+    'normal_weight': "`train_stanford_scenes.py` L244: the normal loss times 10",
+    'weight_decay': "`train_asm.sh` L15 and `train_stanford_scenes_asm.py` L371-L376: 5e-4 on both players",
+    'decay_params': "`train_stanford_scenes_asm.py` L371-L376: only variables named `weights` decay",
+    'scale_from': "`stanford_scenes/image_reader.py` L9-L23: the image as read is scaled, then cropped",
+    'optimizer': "SGD, as the paper for VOC and 2D-3D-S and the released training scripts",
+    'lr': "the released from-scratch step size, `train_asm.sh` L16",
+    'lr_analyzer': "both players at the predictor's step size, as the released scripts",
+    'momentum': "SGD momentum 0.9, as the released scripts",
+}
 
 # %% ../nbs/05_config.ipynb #ade2a96b
 class TrainConfig:

@@ -21,7 +21,7 @@ from .analysis import load_run, predict, run_batch, split_size
 from .config import DEFAULTS
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, TABLES, Column
 from .store import ResultStore
-from .summary import (ALPHA, comparisons, format_cell, format_comparison, format_delta, format_paper, format_protocols, format_tuning, format_verdicts, summarize,
+from .summary import (ALPHA, comparisons, format_cell, format_changes, format_comparison, format_delta, format_paper, format_protocols, format_tuning, format_verdicts, summarize,
                             summary_settings)
 from .tables import tune_column
 
@@ -303,6 +303,11 @@ def table_page(summary:dict, sources:Path, run_href, figures:Sequence[tuple[str,
             cells.append(md_cell("## Did the verdict move?\n\nEach ASM row against its baselines on the headline, under each protocol "
                                  "(Welch's t-test over seeds, p < 0.05 for a verdict; the protocol notes say what changed between them)."
                                  "\n\n" + moved))
+        base = next((o for o in others if o['protocol'] == 'first'), others[-1])
+        if (changed := format_changes(base, summary)):
+            cells.append(md_cell(f"## What changed and why\n\nEvery setting the `{summary['protocol']}` runs were trained with "
+                                 f"differently from the `{base['protocol']}` runs (resolved as the trainer resolves them), and "
+                                 "where the released code sets it.\n\n" + changed))
     for o in others:   # the same rows under another protocol: kept, labelled, never mixed into the table above
         cells += [md_cell(f"## The same table under the `{o['protocol']}` protocol\n\n{protocol_note(o['protocol'], spec.name, shown=False)[2:]} "
                           f"Seeds {', '.join(map(str, o['seeds']))}."), html_cell(results_table_html(o, run_href))]

@@ -6,16 +6,18 @@
 from __future__ import annotations
 
 import math, os, statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .config import RELEASED_AT
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, Column, TableSpec, comparison_pairs, get_table, settings_of, settings_text, table_settings
 from .store import STATUSES, ResultStore, at_edge, best_trial, shown_protocol
 
 # %% auto #0
-__all__ = ['ALPHA', 'Cell', 'summarize', 'format_cell', 'format_paper', 'summary_settings', 'format_settings', 'Comparison',
-           'compare_cells', 'comparisons', 'format_delta', 'format_comparison', 'format_table', 'format_comparisons',
-           'format_protocols', 'format_verdicts', 'format_tuning']
+__all__ = ['ALPHA', 'CHANGE_WHY', 'Cell', 'summarize', 'format_cell', 'format_paper', 'summary_settings', 'format_settings',
+           'Comparison', 'compare_cells', 'comparisons', 'format_delta', 'format_comparison', 'format_table',
+           'format_comparisons', 'format_protocols', 'format_verdicts', 'protocol_changes', 'format_changes',
+           'format_tuning']
 
 # %% ../nbs/06c_summary.ipynb #51686387
 @dataclass
@@ -197,6 +199,43 @@ def format_verdicts(summaries:Sequence[dict],  # `summarize` of one table under 
         paper = next((c.paper_delta for c in cs if c is not None), None)
         lines.append(f"| {k[0]} − {k[1]} | " + " | ".join(ours) + f" | {format_delta(paper, col)} |")
     return "\n".join(lines)
+
+# %% ../nbs/06c_summary.ipynb #0332a4cf
+def protocol_changes(old:Mapping[str, dict], new:Mapping[str, dict]) -> list[tuple[str, str, object, object]]:
+    """(setting, rows, old value, new value) for every setting that differs between two protocols' runs, given each
+    protocol's row -> resolved settings; `rows` is 'every row' when all rows both have changed alike, else their names."""
+    rows = [r for r in new if r in old]
+    out = []
+    for k in dict.fromkeys(k for r in rows for k in (*old[r], *new[r])):
+        pairs = {r: (old[r].get(k), new[r].get(k)) for r in rows}
+        changed = {r: v for r, v in pairs.items() if v[0] != v[1]}
+        if not changed: continue
+        groups = {}
+        for r, v in changed.items(): groups.setdefault(v, []).append(r)
+        for (a, b), rs in groups.items():
+            out.append((k, 'every row' if len(rs) == len(rows) else ', '.join(rs), a, b))
+    return out
+
+CHANGE_WHY = {   # why a setting changed between protocols, beyond the released code (`RELEASED_AT`)
+    'pretrained': "the paper's predictors start from ImageNet weights (issue 19)",
+    'arch': "the zoo's ImageNet backbone, EfficientNet-Lite0 (issue 19)",
+    'size': "label maps the analyzer can read: at least 40×40, the paper's 42×42 (issue 19)",
+    'steps': "compute: the larger inputs cost more per step (issue 19)",
+}
+
+def format_changes(old:dict, new:dict) -> str:
+    "Markdown: what changed from `old`'s protocol to `new`'s (two `summarize` results of one table), and why."
+    settings = [{n: s['shared'] | d for n, d in s['rows'].items()} for s in map(summary_settings, (old, new))]
+    changes = protocol_changes(*settings)
+    if not changes: return ''
+    def why(k):
+        if new['protocol'] == 'tuned' and k in ('lr', 'adv_lambda'):
+            return "chosen by the sweep on the held-out part (an adversarial row's lr: its baseline's)"
+        return RELEASED_AT.get(k) or CHANGE_WHY.get(k, '')
+    lines = [f"| setting | rows | `{old['protocol']}` | `{new['protocol']}` | why |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| `{k}` | {rows} | {'—' if a is None else a} | {'—' if b is None else b} | {why(k)} |" for k, rows, a, b in changes]
+    return "\n".join(lines)
+
 
 # %% ../nbs/06c_summary.ipynb #c2274c1c
 def format_tuning(trials:Sequence[dict], column:Column|None=None) -> str:
