@@ -20,7 +20,7 @@ from .core import IGNORE_INDEX, PLOTLY_MARKER, SEG_TASKS
 from .data import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['IGNORE_COLOUR', 'ERROR_RANGE', 'OURS', 'PAPER', 'plotly_js_html', 'figure_html', 'figure_bundle',
+__all__ = ['IGNORE_COLOUR', 'MAX_HEATMAP_SIDE', 'ERROR_RANGE', 'OURS', 'PAPER', 'plotly_js_html', 'figure_html', 'figure_bundle',
            'init_notebook_plotly', 'show', 'label_rgb', 'image_rgb', 'normal_rgb', 'moving_average', 'loss_curves',
            'prediction_grid', 'heat_rgb', 'map_rgb', 'png_data_uri', 'image_array', 'reconstruction_grid',
            'loss_map_grid', 'patch_grid', 'confusion_heatmap', 'background_confusion_bars', 'attribution_overlay',
@@ -199,9 +199,13 @@ def _picture_axes(fig:go.Figure) -> go.Figure:
 def _add_picture(fig, pic, row, col, name=''):
     fig.add_trace(go.Image(source=png_data_uri(pic), name=name, hovertemplate=f'{name}<br>x=%{{x}} y=%{{y}}<extra></extra>'), row=row, col=col)
 
+MAX_HEATMAP_SIDE = 128   # a scalar map larger than this is shown averaged over f×f blocks (pages stay a few MB)
+
 def _add_scalar(fig, z, row, col, name='', coloraxis='coloraxis'):
     z = torch.as_tensor(z).detach().float().cpu()
-    fig.add_trace(go.Heatmap(z=z.reshape(z.shape[-2:]).numpy(), coloraxis=coloraxis, name=name,
+    z = z.reshape(z.shape[-2:]); f = max(1, math.ceil(max(z.shape) / MAX_HEATMAP_SIDE))
+    if f > 1: z = torch.nn.functional.avg_pool2d(z[None, None], f, ceil_mode=True)[0, 0]   # x, y stay in the map's own pixels
+    fig.add_trace(go.Heatmap(z=z.numpy(), x0=(f - 1) / 2, dx=f, y0=(f - 1) / 2, dy=f, coloraxis=coloraxis, name=name,
                              hovertemplate=f'{name}<br>x=%{{x}} y=%{{y}}<br>%{{z:.3f}}<extra></extra>'), row=row, col=col)
 
 ERROR_RANGE = {'figure_ground': 1.0, 'semantic': 1.0, 'normal': 2.0}   # the error maps' upper bound per task (else: the data's)
