@@ -353,8 +353,7 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
         try: tune_knob(spec.raw_params(spec.row(n), scale), knob)
         except ValueError as e: raise ValueError(f"table {spec.name!r} row {n!r}: {e}") from None
     column, code = tune_column(spec), code_version()
-    args = dict(store_path=str(store), notebooks_dir=None, keep='none', code=code,
-                threads=max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None, log_output=log_output)
+    args = dict(store_path=str(store), notebooks_dir=None, keep='none', code=code, log_output=log_output)
     log(f"tune {spec.name} at scale {scale}: {len(names)} rows x {len(factors)} trials (x {settings_text(dict(factors=factors))}), "
         f"scored on {column.label} of {holdout:g} of the training split; store {store}")
     attempted = set()   # each row's sweep runs once per call, after the rows it depends on
@@ -378,7 +377,8 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
                     todo.append(job)
         def report(i, r):
             log(f"[{i}/{len(todo)}] {r['row']} trial: {r['status']} in {r['seconds']:.0f} s" + (f" ({r['error']})" if r['error'] else ""))
-        _execute(todo, workers, args, report)
+        n = min(workers, len(todo))   # the cores split among the trials that run at once (a wave of one gets them all)
+        _execute(todo, workers, args | dict(threads=max(1, (os.cpu_count() or 1) // max(n, 1)) if workers > 1 else None), report)
         with ResultStore(store) as st: now, swept = st.chosen(spec.name, scale), st.trials(spec.name, scale)
         for n in wave:
             if n in now: log(f"{n}: chose {settings_text(now[n]['settings'])} ({column.label} {column.value(now[n]['score']):.{column.ndigits}f} on the held-out part)"
