@@ -862,6 +862,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'asm_wb.summary.format_comparison': ('summary.html#format_comparison', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_comparisons': ('summary.html#format_comparisons', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_delta': ('summary.html#format_delta', 'asm_wb/summary.py'),
+                                'asm_wb.summary.format_headlines': ('summary.html#format_headlines', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_paper': ('summary.html#format_paper', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_protocols': ('summary.html#format_protocols', 'asm_wb/summary.py'),
                                 'asm_wb.summary.format_settings': ('summary.html#format_settings', 'asm_wb/summary.py'),

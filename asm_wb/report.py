@@ -21,7 +21,7 @@ from .analysis import load_run, predict, run_batch, split_size
 from .config import DEFAULTS
 from .specs import CURRENT_PROTOCOL, PROTOCOLS, TABLES, Column
 from .store import ResultStore
-from .summary import (ALPHA, comparisons, format_cell, format_changes, format_comparison, format_delta, format_paper, format_protocols, format_tuning, format_verdicts, summarize,
+from .summary import (ALPHA, comparisons, format_cell, format_changes, format_comparison, format_delta, format_headlines, format_paper, format_protocols, format_tuning, format_verdicts, summarize,
                             summary_settings)
 from .tables import tune_column
 
@@ -421,6 +421,7 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
     with ResultStore(store) as st:
         have, runs, members = st.tables(), {r['key']: r for r in st.runs()}, st.members()
     index = _index_head(title, intro or _read(sources / 'index.md'), compare)
+    head, shown = len(index), []
     figs = {p.stem: nbformat.read(p, as_version=4) for p in sorted((sources / 'figures').glob('*.ipynb'))}
     for stem, nb in figs.items():
         ex.render(figures_page(nb, stem), out / 'figures' / f"{stem}.html", '../', f"figures {stem}")
@@ -430,7 +431,7 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
     for name, spec in TABLES.items():
         for table, scale in have:
             if table != name: continue
-            s = summarize(store, spec, scale)
+            s = summarize(store, spec, scale); shown.append(s)
             earlier = [summarize(store, spec, scale, p) for p in s['protocols'] if p != s['protocol']]
             page = f"tables/{name}-{scale}.html"
             with ResultStore(store) as st: tuning = format_tuning(st.trials(name, scale), tune_column(spec))
@@ -440,6 +441,10 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
                       html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]
             if (cmp := [c for c in comparisons(s) if c.verdict != 'not run']):
                 index.append(html_cell(f"<p class='asm-note'>ASM against its baselines: {esc(verdict_counts(cmp))}</p>"))
+    if (lines := format_headlines(shown)):
+        index.insert(head, md_cell("## Every headline, from the store\n\nEach table under the protocol its page shows (the newest "
+                                   "it has runs of): every ASM row against its baselines on the table's first column, Welch's "
+                                   f"t-test over seeds, a verdict at p < {ALPHA}, and the paper's difference.\n\n" + lines))
     if figs:
         index.append(md_cell("## Analyzer figures\n\nReconstructions, per-layer ASM loss maps and top-k patches (Figs. 3-5 of the "
                              "paper) of trained runs:\n\n" + "\n".join(f"- [{stem}](figures/{stem}.html)" for stem in figs)))

@@ -17,7 +17,7 @@ from .store import STATUSES, ResultStore, at_edge, best_trial, shown_protocol
 __all__ = ['ALPHA', 'CHANGE_WHY', 'Cell', 'summarize', 'format_cell', 'format_paper', 'summary_settings', 'format_settings',
            'Comparison', 'compare_cells', 'comparisons', 'format_delta', 'format_comparison', 'format_table',
            'format_comparisons', 'format_protocols', 'format_verdicts', 'protocol_changes', 'format_changes',
-           'format_tuning']
+           'format_headlines', 'format_tuning']
 
 # %% ../nbs/06c_summary.ipynb #51686387
 @dataclass
@@ -235,6 +235,21 @@ def format_changes(old:dict, new:dict) -> str:
     lines = [f"| setting | rows | `{old['protocol']}` | `{new['protocol']}` | why |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| `{k}` | {rows} | {'—' if a is None else a} | {'—' if b is None else b} | {why(k)} |" for k, rows, a, b in changes]
     return "\n".join(lines)
+
+
+# %% ../nbs/06c_summary.ipynb #eb8095e6
+def format_headlines(summaries:Sequence[dict]) -> str:
+    """Markdown: for each table (a `summarize` result each, under the protocol it shows), every ASM row against its
+    baselines on the table's headline column: ours (Δ ± se, Welch p), the verdict, and the paper's Δ."""
+    lines = ["| table | protocol · seeds | ASM row − baseline | headline | ours: Δ ± se (p) | verdict | paper Δ |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for s in summaries:
+        col, _, label = s['columns'][0] if s['columns'] else (None, None, None)
+        for c in comparisons(s):
+            if c.label != label or c.verdict == 'not run': continue
+            lines.append(f"| {s['spec'].name} | `{s['protocol']}` · {len(s['seeds'])} | {c.row} − {c.baseline} | {label} | "
+                         f"{format_comparison(c, col)} | {c.verdict} | {format_delta(c.paper_delta, col)} |")
+    return "\n".join(lines) if len(lines) > 2 else ''
 
 
 # %% ../nbs/06c_summary.ipynb #c2274c1c
