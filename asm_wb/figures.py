@@ -33,6 +33,7 @@ FIGURES = {  # table -> the ASM row whose analyzer looks, and the rows whose pre
     'table1_horse': dict(row='ASM Conv1-2', compare=('IID',)),        # the paper's Figs. 3-5 are of the horses
     'table1_semantic': dict(row='ASM Conv1-2', compare=('IID',)),     # semantic: CamVid, 11 classes, 40x40 label maps
     'table3': dict(row='ASM', compare=('IID', 'cGAN')),               # depth: rooms standing in for 2D-3D-S
+    'table4': dict(row='ASM', compare=('IID', 'cGAN')),               # normals: the table that reproduces at cpu scale
 }
 
 def row_loss(spec:TableSpec, row:str) -> str:
