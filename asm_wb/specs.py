@@ -284,7 +284,7 @@ _COMPARE = tuple(Row(_LOSS_NAMES[l], dict(loss=l)) for l in ('iid', 'gan', 'asm'
 register_table(TableSpec(
     'fig6_boundary', "Boundary precision, recall and F (BSDS, one-to-one matching): IID, GAN and ASM",
     "Fig. 6 (boundaries, VOC)", 'camvid', 'semantic', _COMPARE,
-    (Column('boundary_p', 'boundary P %', percent=True), Column('boundary_r', 'boundary R %', percent=True), BOUNDARY_F, MIOU),
+    (BOUNDARY_F, Column('boundary_p', 'boundary P %', percent=True), Column('boundary_r', 'boundary R %', percent=True), MIOU),   # F first: the headline
     base=dict(arch='fcn_{backbone}', analyzer='analyzer5'), scales=_VOC_SCALES, stand_in=_CAMVID,
     alt_datasets=('voc',), notes=_VOC_NOTES + " The paper plots these as curves and gives no numbers."))
 
