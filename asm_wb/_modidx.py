@@ -761,6 +761,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.report.SiteExporter.render': ('report.html#siteexporter.render', 'asm_wb/report.py'),
                                'asm_wb.report._best': ('report.html#_best', 'asm_wb/report.py'),
                                'asm_wb.report._changed_params': ('report.html#_changed_params', 'asm_wb/report.py'),
+                               'asm_wb.report._headlines_cell': ('report.html#_headlines_cell', 'asm_wb/report.py'),
+                               'asm_wb.report._index_entry': ('report.html#_index_entry', 'asm_wb/report.py'),
                                'asm_wb.report._index_head': ('report.html#_index_head', 'asm_wb/report.py'),
                                'asm_wb.report._kv_table': ('report.html#_kv_table', 'asm_wb/report.py'),
                                'asm_wb.report._last_progress': ('report.html#_last_progress', 'asm_wb/report.py'),

@@ -396,6 +396,24 @@ def _index_head(title:str, intro:str|None=None, compare:Mapping[str, str|os.Path
                   *[html_cell(figure_html(f)) for f in curves], md_cell("## The numbers")]
     return cells
 
+# %% ../nbs/09_report.ipynb #88a00ae8
+def _index_entry(s:dict, earlier:Sequence[dict], page:str) -> list:
+    "A table's cells on the index: its title and protocol, its results, and how ASM fared against its baselines."
+    spec = s['spec']
+    also = f" (also on its page: {', '.join('`' + e['protocol'] + '`' for e in earlier)})" if earlier else ""
+    cells = [md_cell(f"## [{spec.name}]({page}) · scale `{s['scale']}`\n\n{spec.title}. {spec.source}; data: "
+                     f"{', '.join(s['datasets'])}; protocol `{s['protocol']}`{also}."),
+             html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]
+    if (cmp := [c for c in comparisons(s) if c.verdict != 'not run']):
+        cells.append(html_cell(f"<p class='asm-note'>ASM against its baselines: {esc(verdict_counts(cmp))}</p>"))
+    return cells
+
+def _headlines_cell(lines:str):
+    return md_cell("## Every headline, from the store\n\nEach table under the protocol its page shows (the newest it has runs "
+                   "of): every ASM row against its baselines on the table's first column, Welch's t-test over seeds, a verdict "
+                   f"at p < {ALPHA}, and the paper's difference.\n\n" + lines)
+
+
 # %% ../nbs/09_report.ipynb #d634b805
 def build_site(reports:str|os.PathLike='reports',          # the sources: results.sqlite, notebooks/, pages/, figures/, index.md
                out:str|os.PathLike|None=None,              # where the site goes (default: REPORTS/_site)
@@ -436,15 +454,8 @@ def build_site(reports:str|os.PathLike='reports',          # the sources: result
             page = f"tables/{name}-{scale}.html"
             with ResultStore(store) as st: tuning = format_tuning(st.trials(name, scale), tune_column(spec))
             ex.render(table_page(s, sources, lambda k: f"../runs/{k}.html", figs_of(name, scale), earlier, tuning), out / page, '../', f"{name} ({scale})")
-            index += [md_cell(f"## [{name}]({page}) · scale `{scale}`\n\n{spec.title}. {spec.source}; data: {', '.join(s['datasets'])}; "
-                              f"protocol `{s['protocol']}`" + (f" (also on its page: {', '.join('`' + e['protocol'] + '`' for e in earlier)})" if earlier else "") + "."),
-                      html_cell(results_table_html(s, lambda k: f"runs/{k}.html"))]
-            if (cmp := [c for c in comparisons(s) if c.verdict != 'not run']):
-                index.append(html_cell(f"<p class='asm-note'>ASM against its baselines: {esc(verdict_counts(cmp))}</p>"))
-    if (lines := format_headlines(shown)):
-        index.insert(head, md_cell("## Every headline, from the store\n\nEach table under the protocol its page shows (the newest "
-                                   "it has runs of): every ASM row against its baselines on the table's first column, Welch's "
-                                   f"t-test over seeds, a verdict at p < {ALPHA}, and the paper's difference.\n\n" + lines))
+            index += _index_entry(s, earlier, page)
+    if (lines := format_headlines(shown)): index.insert(head, _headlines_cell(lines))
     if figs:
         index.append(md_cell("## Analyzer figures\n\nReconstructions, per-layer ASM loss maps and top-k patches (Figs. 3-5 of the "
                              "paper) of trained runs:\n\n" + "\n".join(f"- [{stem}](figures/{stem}.html)" for stem in figs)))
