@@ -229,8 +229,8 @@ def format_changes(old:dict, new:dict) -> str:
     changes = protocol_changes(*settings)
     if not changes: return ''
     def why(k):
-        if new['protocol'] == 'tuned' and k in ('lr', 'adv_lambda'):
-            return "chosen by the sweep on the held-out part (an adversarial row's lr: its baseline's)"
+        if new['protocol'] == 'tuned' and k == 'lr': return "chosen by the sweep on the held-out part (an adversarial row takes its baseline's)"
+        if new['protocol'] == 'tuned' and k == 'adv_lambda': return "chosen by the row's sweep on the held-out part"
         return RELEASED_AT.get(k) or CHANGE_WHY.get(k, '')
     lines = [f"| setting | rows | `{old['protocol']}` | `{new['protocol']}` | why |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| `{k}` | {rows} | {'—' if a is None else a} | {'—' if b is None else b} | {why(k)} |" for k, rows, a, b in changes]
