@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 import asm_wb
-from .core import check_param, get_device
+from .core import check_number, check_param, get_device
 from .config import PARAMS, TrainConfig, parse_value
 from .runs import existing_run, run_notebook
 from .train import NonFiniteLossError, run_training
@@ -203,6 +203,7 @@ def _tables_tune_args(sub, names:str):
     t.add_argument('--knob', default='auto', help="what every row sweeps: 'auto' (the adversarial weight where the loss has an adversary, at the baseline's chosen lr; else the lr), 'lr' or 'adv_lambda'")
     t.add_argument('--scale', default='cpu', help=f"one of {', '.join(SCALES)} (default: cpu)")
     t.add_argument('--factors', default=','.join(f'{f:.4g}' for f in TUNE_FACTORS), help=f"the values tried, as factors of each row's own (default: {','.join(f'{f:.3g}' for f in TUNE_FACTORS)})")
+    t.add_argument('--widen', type=int, default=0, help="times every row's grid widens by 3x on a side where some row's choice is at that end (default: 0)")
     t.add_argument('--holdout', type=float, default=TUNE_HOLDOUT, help=f"the share of the training split held out to score the trials (default: {TUNE_HOLDOUT})")
     t.add_argument('--rows', default=None, help="only these rows (comma-separated) and the rows they depend on (default: every row)")
     t.add_argument('--workers', type=int, default=1, help="trials at once (default: 1)")
@@ -244,7 +245,7 @@ def _tables_tune(opts, rows) -> int:
     missing = []
     for spec in specs:
         chosen = tune_table(spec, opts.scale, factors, opts.holdout, rows, opts.workers, opts.runs, opts.store, opts.dataset,
-                            opts.data_root, log_output=opts.verbose, knob=opts.knob)
+                            opts.data_root, log_output=opts.verbose, knob=opts.knob, widen=check_number('--widen', opts.widen, lo=0, integer=True))
         with ResultStore(opts.store) as st: print("\n" + format_tuning(st.trials(spec.name, opts.scale), tune_column(spec)) + "\n")
         missing += [f"{spec.name} {r.name}" for r in spec.rows if (rows is None or r.name in rows) and r.name not in chosen]
     if missing: print(f"asm-wb tables tune: no choice for {', '.join(missing)}", file=sys.stderr)

@@ -331,15 +331,52 @@ def _next_wave(spec:TableSpec, names:Sequence[str], scale:str, chosen:Mapping[st
     return wave
 
 
+# %% ../nbs/06b_tables.ipynb #275dfb09
+def _tune_wave(spec:TableSpec, scale:str, wave:Mapping, column:Column, workers:int, args:dict, store, log:Callable):
+    "Run one wave of sweeps (row -> (its trials, stored trials to set aside)), then log each row's choice."
+    todo = []
+    with ResultStore(store) as st:
+        for n, (trials, aside) in wave.items():
+            if aside:
+                st.set_aside_trials(spec.name, scale, n, [t['key'] for t in aside])
+                log(f"{n}: {len(aside)} earlier trial(s) set aside, at {settings_text(_inherited(aside[0]))} (now "
+                    f"{settings_text(_inherited(dict(knob=trials[0][1], settings=trials[0][4])))}); their runs stay in the store")
+            for job, k, value, f, s in trials:
+                st.add_trial(job, k, value, f, s, column)
+                have = st.run(job.key)
+                if have and have['status'] == 'done': continue
+                if (result := _finished_on_disk(job)) is not None: st.finish(job.key, result); continue
+                todo.append(job)
+    def report(i, r):
+        log(f"[{i}/{len(todo)}] {r['row']} trial: {r['status']} in {r['seconds']:.0f} s" + (f" ({r['error']})" if r['error'] else ""))
+    n = min(workers, len(todo))   # the cores split among the trials that run at once (a wave of one gets them all)
+    _execute(todo, workers, args | dict(threads=max(1, (os.cpu_count() or 1) // max(n, 1)) if workers > 1 else None), report)
+    with ResultStore(store) as st: now, swept = st.chosen(spec.name, scale), st.trials(spec.name, scale)
+    for n in wave:
+        if n in now: log(f"{n}: chose {settings_text(now[n]['settings'])} ({column.label} {column.value(now[n]['score']):.{column.ndigits}f} on the held-out part)"
+                         + (", at the edge of its grid (--widen 1 widens every row's grid)" if at_edge(now[n], [t for t in swept if t['row_name'] == n]) else ''))
+        else: log(f"{n}: no trial finished with a score; its sweep is left incomplete (rerun tune to retry)")
+
+def _widened(factors:tuple, chosen:Mapping[str, dict], swept:Sequence[dict], names:Sequence[str]) -> tuple:
+    "`factors` with 1/3 of its smallest and 3x its largest added where some row chose the smallest or largest it tried."
+    lo = hi = False
+    for n in names:
+        fs = [t['factor'] for t in swept if t['row_name'] == n]
+        if n in chosen and len(fs) > 1: lo |= chosen[n]['factor'] == min(fs); hi |= chosen[n]['factor'] == max(fs)
+    return ((_sig(min(factors) / 3),) if lo else ()) + tuple(factors) + ((_sig(max(factors) * 3),) if hi else ())
+
+
 # %% ../nbs/06b_tables.ipynb #f241c3b6
 def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TUNE_FACTORS, holdout:float=TUNE_HOLDOUT,
                rows:Sequence[str]|None=None, workers:int=1, runs_root:str|os.PathLike='runs/tables',
                store:str|os.PathLike='reports/results.sqlite', dataset:str|None=None, data_root:str|None=None,
                log:Callable[[str], None]|None=print, log_output:bool=False,
                knob:str='auto',   # 'auto' (see above), or 'lr' / 'adv_lambda' for every row (a row that cannot sweep it is refused)
+               widen:int=0,       # times every row's grid may widen by 3x on a side where some row's choice is at the end
               ) -> dict[str, dict]:
     """Sweep every row of `spec` (or `rows`, with the rows they depend on) with the same budget, one seed, scored on the
-    held-out part of the training split; returns row -> chosen parameters. Finished trials are not run again."""
+    held-out part of the training split; returns row -> chosen parameters. Finished trials are not run again; with
+    `widen`, a choice at the end of its grid widens every row's grid on that side and the new values run."""
     spec = get_table(spec) if isinstance(spec, str) else spec
     factors = tuple(check_number('factor', f, lo=0, hi=None) for f in factors)
     if len(set(factors)) != len(factors) or not factors or 0 in factors: raise ValueError(f"factors must be distinct and positive, got {factors}")
@@ -356,34 +393,20 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
     args = dict(store_path=str(store), notebooks_dir=None, keep='none', code=code, log_output=log_output)
     log(f"tune {spec.name} at scale {scale}: {len(names)} rows x {len(factors)} trials (x {settings_text(dict(factors=factors))}), "
         f"scored on {column.label} of {holdout:g} of the training split; store {store}")
-    attempted = set()   # each row's sweep runs once per call, after the rows it depends on
-    while True:
+    how = dict(holdout=holdout, runs_root=runs_root, dataset=dataset, data_root=data_root, knob=knob)
+    for widened in range(widen + 1):
+        attempted = set()   # each row's sweep runs once per round, after the rows it depends on
+        while True:
+            with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
+            wave = _next_wave(spec, names, scale, chosen, stored, attempted, how | dict(factors=factors))
+            if not wave: break
+            attempted |= set(wave)
+            _tune_wave(spec, scale, wave, column, workers, args, store, log)
         with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
-        wave = _next_wave(spec, names, scale, chosen, stored, attempted,
-                          dict(factors=factors, holdout=holdout, runs_root=runs_root, dataset=dataset, data_root=data_root, knob=knob))
-        if not wave: break
-        attempted |= set(wave); todo = []
-        with ResultStore(store) as st:
-            for n, (trials, aside) in wave.items():
-                if aside:
-                    st.set_aside_trials(spec.name, scale, n, [t['key'] for t in aside])
-                    log(f"{n}: {len(aside)} earlier trial(s) set aside, at {settings_text(_inherited(aside[0]))} (now "
-                        f"{settings_text(_inherited(dict(knob=trials[0][1], settings=trials[0][4])))}); their runs stay in the store")
-                for job, k, value, f, s in trials:
-                    st.add_trial(job, k, value, f, s, column)
-                    have = st.run(job.key)
-                    if have and have['status'] == 'done': continue
-                    if (result := _finished_on_disk(job)) is not None: st.finish(job.key, result); continue
-                    todo.append(job)
-        def report(i, r):
-            log(f"[{i}/{len(todo)}] {r['row']} trial: {r['status']} in {r['seconds']:.0f} s" + (f" ({r['error']})" if r['error'] else ""))
-        n = min(workers, len(todo))   # the cores split among the trials that run at once (a wave of one gets them all)
-        _execute(todo, workers, args | dict(threads=max(1, (os.cpu_count() or 1) // max(n, 1)) if workers > 1 else None), report)
-        with ResultStore(store) as st: now, swept = st.chosen(spec.name, scale), st.trials(spec.name, scale)
-        for n in wave:
-            if n in now: log(f"{n}: chose {settings_text(now[n]['settings'])} ({column.label} {column.value(now[n]['score']):.{column.ndigits}f} on the held-out part)"
-                             + (", at the edge of its grid: a wider --factors may do better" if at_edge(now[n], [t for t in swept if t['row_name'] == n]) else ''))
-            else: log(f"{n}: no trial finished with a score; its sweep is left incomplete (rerun tune to retry)")
+        wider = _widened(factors, chosen, stored, names)
+        if widened == widen or wider == factors: break
+        log(f"a choice at the edge of its grid: every row's grid widened to {settings_text(dict(factors=wider))}"); factors = wider
     skipped = [n for n in names if n not in chosen]
     if skipped: log(f"not tuned: {', '.join(skipped)} (a row they depend on has no choice)")
     return {n: t['settings'] for n, t in chosen.items() if n in names}
+

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BIN, ROOT
 from asm_wb.specs import MIOU, Row, TableSpec
-from asm_wb.store import ResultStore
+from asm_wb.store import ResultStore, at_edge
 from asm_wb.summary import summarize
 from asm_wb.tables import plan, run_table
 
@@ -251,6 +251,14 @@ def test_tune_at_smoke_scale_then_run_with_the_choices(tmp_path):
     assert [t["value"] for t in iid] == [5e-4, 2e-3, 8e-3] and len(asm) == 3, trials
     assert {t["settings"]["lr"] for t in asm} == {choices["IID"]["lr"]} and all(t["status"] == "done" for t in asm), asm
     assert ("set aside" in wider.stdout) == (choices["IID"]["lr"] == 8e-3), wider.stdout
+    edge = any(at_edge(t, [u for u in trials if u["row_name"] == t["row_name"]]) for t in
+               [next(u for u in trials if u["row_name"] == r and u["settings"] == c) for r, c in choices.items()])
+    widen = _asm_wb("tables", "tune", "quickstart", "--scale", "smoke", "--factors", "0.5,2,8", "--widen", "1", "--store", str(store),
+                    "--runs", str(runs), env=env)   # a choice at an end of its grid widens every row's grid once
+    assert widen.returncode == 0 and ("grid widened to" in widen.stdout) == edge, widen.stdout + widen.stderr
+    with ResultStore(store) as st:
+        counts = {r: sum(t["row_name"] == r for t in st.trials("quickstart", "smoke")) for r in ("IID", "ASM Conv1-2")}
+    assert (counts["IID"] > 3) == edge and all(c >= 3 for c in counts.values()), counts
     run = _asm_wb("tables", "run", "quickstart", "--scale", "smoke", "--store", str(store), "--runs", str(runs), env=env)
     assert run.returncode == 0 and "protocol: tuned" in run.stdout, run.stdout + run.stderr
     with ResultStore(store) as st:
