@@ -394,18 +394,20 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
     log(f"tune {spec.name} at scale {scale}: {len(names)} rows x {len(factors)} trials (x {settings_text(dict(factors=factors))}), "
         f"scored on {column.label} of {holdout:g} of the training split; store {store}")
     how = dict(holdout=holdout, runs_root=runs_root, dataset=dataset, data_root=data_root, knob=knob)
-    for widened in range(widen + 1):
-        attempted = set()   # each row's sweep runs once per round, after the rows it depends on
-        while True:
-            with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
-            wave = _next_wave(spec, names, scale, chosen, stored, attempted, how | dict(factors=factors))
-            if not wave: break
+    attempted, widened = set(), 0   # each row's sweep runs once per grid, after the rows it depends on
+    while True:
+        with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
+        wave = _next_wave(spec, names, scale, chosen, stored, attempted, how | dict(factors=factors))
+        if wave:
             attempted |= set(wave)
             _tune_wave(spec, scale, wave, column, workers, args, store, log)
-        with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
-        wider = _widened(factors, chosen, stored, names)
-        if widened == widen or wider == factors: break
-        log(f"a choice at the edge of its grid: every row's grid widened to {settings_text(dict(factors=wider))}"); factors = wider
+            with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
+        # a choice at an edge widens every row's grid before the rows that inherit it sweep (a finished sweep: any row's)
+        wider = _widened(factors, chosen, stored, list(wave) or names) if widened < widen else factors
+        if wider != factors:
+            log(f"a choice at the edge of its grid: every row's grid widened to {settings_text(dict(factors=wider))}")
+            factors, widened, attempted = wider, widened + 1, set()
+        elif not wave: break
     skipped = [n for n in names if n not in chosen]
     if skipped: log(f"not tuned: {', '.join(skipped)} (a row they depend on has no choice)")
     return {n: t['settings'] for n, t in chosen.items() if n in names}
