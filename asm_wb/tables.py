@@ -398,16 +398,15 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
     while True:
         with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
         wave = _next_wave(spec, names, scale, chosen, stored, attempted, how | dict(factors=factors))
-        if wave:
-            attempted |= set(wave)
-            _tune_wave(spec, scale, wave, column, workers, args, store, log)
-            with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
-        # a choice at an edge widens every row's grid before the rows that inherit it sweep (a finished sweep: any row's)
-        wider = _widened(factors, chosen, stored, list(wave) or names) if widened < widen else factors
+        # a choice at an edge widens every row's grid before the rows that inherit it sweep (at the end: any row's)
+        deps = {d for n in wave for d in (spec.row(n).source, _baseline(spec, spec.row(n), scale, knob)) if d is not None}
+        wider = _widened(factors, chosen, stored, sorted(deps) if wave else names) if widened < widen else factors
         if wider != factors:
             log(f"a choice at the edge of its grid: every row's grid widened to {settings_text(dict(factors=wider))}")
-            factors, widened, attempted = wider, widened + 1, set()
-        elif not wave: break
+            factors, widened, attempted = wider, widened + 1, set(); continue
+        if not wave: break
+        attempted |= set(wave)
+        _tune_wave(spec, scale, wave, column, workers, args, store, log)
     skipped = [n for n in names if n not in chosen]
     if skipped: log(f"not tuned: {', '.join(skipped)} (a row they depend on has no choice)")
     return {n: t['settings'] for n, t in chosen.items() if n in names}
