@@ -875,6 +875,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                 'asm_wb.summary.summarize': ('summary.html#summarize', 'asm_wb/summary.py'),
                                 'asm_wb.summary.summary_settings': ('summary.html#summary_settings', 'asm_wb/summary.py')},
             'asm_wb.tables': { 'asm_wb.tables._baseline': ('tables.html#_baseline', 'asm_wb/tables.py'),
+                               'asm_wb.tables._deps': ('tables.html#_deps', 'asm_wb/tables.py'),
                                'asm_wb.tables._error_text': ('tables.html#_error_text', 'asm_wb/tables.py'),
                                'asm_wb.tables._execute': ('tables.html#_execute', 'asm_wb/tables.py'),
                                'asm_wb.tables._finished_on_disk': ('tables.html#_finished_on_disk', 'asm_wb/tables.py'),

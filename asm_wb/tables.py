@@ -312,6 +312,11 @@ def _inherited(trial:Mapping) -> dict:
     "What a trial took from other rows' choices: its settings without its own knob."
     return {k: v for k, v in trial['settings'].items() if k != trial['knob']}
 
+def _deps(spec:TableSpec, name:str, scale:str, knob:str) -> list[str]:
+    "The rows row `name`'s sweep depends on: its source and the baseline it takes its lr from (rows come after them)."
+    r = spec.row(name)
+    return [d for d in (r.source, _baseline(spec, r, scale, knob)) if d is not None]
+
 def _next_wave(spec:TableSpec, names:Sequence[str], scale:str, chosen:Mapping[str, dict], stored:Sequence[dict],
                attempted:set, how:Mapping) -> dict[str, tuple[list, list]]:
     """The rows whose sweep runs next: row -> (its trials, the stored trials to set aside). A row is due when the rows it
@@ -319,9 +324,7 @@ def _next_wave(spec:TableSpec, names:Sequence[str], scale:str, chosen:Mapping[st
     another inherited setting (its baseline chose another lr since) leave its sweep."""
     wave = {}
     for n in names:
-        r = spec.row(n); b = _baseline(spec, r, scale, how['knob'])
-        deps = [d for d in (r.source, b) if d is not None]   # rows come after the rows they depend on
-        if n in attempted or any(d not in chosen or d in wave for d in deps): continue
+        if n in attempted or any(d not in chosen or d in wave for d in _deps(spec, n, scale, how['knob'])): continue
         trials = trial_jobs(spec, n, scale, chosen, **how)
         now = _inherited(dict(knob=trials[0][1], settings=trials[0][4]))
         mine = [t for t in stored if t['row_name'] == n]
@@ -399,8 +402,8 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
         with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
         wave = _next_wave(spec, names, scale, chosen, stored, attempted, how | dict(factors=factors))
         # a choice at an edge widens every row's grid before the rows that inherit it sweep (at the end: any row's)
-        deps = {d for n in wave for d in (spec.row(n).source, _baseline(spec, spec.row(n), scale, knob)) if d is not None}
-        wider = _widened(factors, chosen, stored, sorted(deps) if wave else names) if widened < widen else factors
+        deps = sorted({d for n in wave for d in _deps(spec, n, scale, knob)}) if wave else names
+        wider = _widened(factors, chosen, stored, deps) if widened < widen else factors
         if wider != factors:
             log(f"a choice at the edge of its grid: every row's grid widened to {settings_text(dict(factors=wider))}")
             factors, widened, attempted = wider, widened + 1, set(); continue
