@@ -5,7 +5,7 @@
 # %% ../nbs/05b_runs.ipynb #4beff8cb
 from __future__ import annotations
 
-import hashlib, json, os
+import contextlib, hashlib, json, os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,10 +19,10 @@ from .zoo import create_model
 from .asm import make_analyzer
 
 # %% auto #0
-__all__ = ['CHECKPOINT', 'CHECKPOINT_FORMAT', 'KEY_EXCLUDED', 'SOURCE_MATCH', 'RUN_FILES', 'rng_state', 'set_rng_state',
-           'save_checkpoint', 'load_checkpoint', 'param_diff', 'run_key', 'source_run', 'warm_start', 'run_name',
-           'default_run_dir', 'existing_run', 'build_networks', 'read_run', 'run_config', 'load_networks',
-           'source_notebook', 'execute_notebook', 'train_notebook', 'run_notebook']
+__all__ = ['CHECKPOINT', 'CHECKPOINT_FORMAT', 'KEY_EXCLUDED', 'SOURCE_MATCH', 'LOCK_FILE', 'RUN_FILES', 'rng_state',
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'param_diff', 'run_key', 'source_run', 'warm_start',
+           'run_name', 'default_run_dir', 'existing_run', 'run_lock', 'build_networks', 'read_run', 'run_config',
+           'load_networks', 'source_notebook', 'execute_notebook', 'train_notebook', 'run_notebook']
 
 # %% ../nbs/05b_runs.ipynb #b8344d8c
 CHECKPOINT = 'checkpoint.pt'
@@ -138,6 +138,33 @@ def existing_run(cfg:TrainConfig, run_dir:str|Path) -> dict|None:
                          "or another run_dir for a new run (the run was left as it was)")
     old = read_json(out) if out.is_file() else {}
     return old if old.get('status') == 'done' and ckpt.is_file() else None
+
+# %% ../nbs/05b_runs.ipynb #b3e19bbc
+LOCK_FILE = '.lock'
+
+@contextlib.contextmanager
+def run_lock(run_dir:str|Path):
+    "Hold `run_dir`'s trainer lock for the block; raises RuntimeError, naming the holder, if another process holds it."
+    try: import fcntl
+    except ImportError: yield; return        # no flock (Windows): no lock
+    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True); path = run_dir / LOCK_FILE
+    while True:
+        f = open(path, 'a+')
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0); holder = f.read().strip() or 'unknown'; f.close()
+            raise RuntimeError(f"{run_dir} is being trained by another process (pid {holder}): wait for it to finish or "
+                               "stop it, or give this run another run_dir") from None
+        try:
+            if os.stat(path).st_ino == os.fstat(f.fileno()).st_ino: break
+        except FileNotFoundError: pass
+        f.close()                                # its holder removed the file between our open and our lock: again
+    try:
+        f.seek(0); f.truncate(); f.write(str(os.getpid())); f.flush()
+        yield
+    finally:
+        path.unlink(missing_ok=True); f.close()  # removed while still locked, so nobody locks a file that is gone
+
 
 # %% ../nbs/05b_runs.ipynb #056e9c4e
 def build_networks(cfg:TrainConfig, num_classes:int|None) -> tuple[nn.Module, nn.Module|None]:

@@ -5,7 +5,7 @@
 # %% ../nbs/06b_tables.ipynb #23b85d71
 from __future__ import annotations
 
-import os, time
+import multiprocessing, os, time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -121,6 +121,9 @@ def _error_text(e:BaseException) -> str:
 def execute_job(job:Job, store_path:str|os.PathLike, notebooks_dir:str|os.PathLike|None=None, keep:str='first-seed',
                 code:str|None=None, threads:int|None=None, log_output:bool=False) -> dict:
     "Run one job through papermill and record it; returns {key, row, seed, status, error, seconds}."
+    if (parent := multiprocessing.parent_process()) is not None and not parent.is_alive():   # its runner was stopped:
+        return dict(key=job.key, table=job.table, row=job.row, seed=job.seed, status='interrupted',  # a queued job stays queued
+                    error='its runner was stopped', seconds=0.0)
     if threads: os.environ['OMP_NUM_THREADS'] = os.environ['MKL_NUM_THREADS'] = str(threads)   # the kernel inherits them
     t0, status, error = time.perf_counter(), 'done', None
     with ResultStore(store_path) as store:

@@ -27,7 +27,7 @@ from .metrics import metrics_for_task, nan_to_none
 from .config import TrainConfig
 from .distributed import allreduce_mean_, allreduce_sum_, any_process, dist_or_none, init_distributed
 from .runs import (CHECKPOINT, CHECKPOINT_FORMAT, build_networks, default_run_dir, existing_run, load_checkpoint, param_diff,
-                         rng_state, save_checkpoint, set_rng_state, source_run, warm_start)
+                         rng_state, run_lock, save_checkpoint, set_rng_state, source_run, warm_start)
 
 # %% auto #0
 __all__ = ['CHANNELS_LAST_CPU', 'StepBatches', 'make_transform', 'KeyedDataset', 'load_split', 'holdout_indices', 'load_splits',
@@ -467,6 +467,11 @@ def run_training(cfg:TrainConfig|Mapping, progress:bool=True) -> tuple[Trainer, 
     cfg = cfg if isinstance(cfg, TrainConfig) else TrainConfig(**cfg)
     t_start = time.perf_counter()
     trainer = Trainer(cfg, progress=progress)
+    with run_lock(trainer.run_dir) if trainer.rank == 0 else contextlib.nullcontext():   # one trainer per run_dir
+        return _train_and_write(trainer, cfg, t_start)
+
+def _train_and_write(trainer:Trainer, cfg:TrainConfig, t_start:float) -> tuple[Trainer, dict]:
+    "`run_training`'s body, under the run directory's lock."
     out_path = trainer.run_dir / 'metrics.json'
     info = {'params': cfg.to_dict(), 'resolved': cfg.resolved(), 'asm_wb': asm_wb.__version__, 'torch': torch.__version__,
             'device': str(trainer.device), 'world_size': trainer.world, 'command': _command(cfg),
