@@ -197,13 +197,14 @@ def set_aside_trials(self:ResultStore, table:str, scale:str, row:str, keys:Seque
 
 @patch
 def trials(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> list[dict]:
-    "The trials of `table`'s sweeps, with their runs' status, run_dir and score (None unless done), in row and value order."
-    q = ("SELECT t.*, r.status, r.run_dir, r.metrics FROM trials t JOIN runs r ON r.key = t.key "
+    "The trials of `table`'s sweeps, with their runs' status, run_dir, score (None unless done) and seconds, in row and value order."
+    q = ("SELECT t.*, r.status, r.run_dir, r.metrics, r.timing FROM trials t JOIN runs r ON r.key = t.key "
          "WHERE t.table_name=? AND t.scale=? AND t.protocol=? ORDER BY t.position, t.value")
     out = []
     for r in self.db.execute(q, (table, scale, protocol)):
         d = dict(r); d['settings'] = json.loads(d['settings'])
         m = json.loads(d.pop('metrics')) if d['metrics'] is not None else {}
+        tm = d.pop('timing'); d['seconds'] = (json.loads(tm) or {}).get('total_s') if tm else None
         v = m.get(d['metric']) if d['status'] == 'done' else None
         d['score'] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
         out.append(d)

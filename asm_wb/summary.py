@@ -269,4 +269,6 @@ def format_tuning(trials:Sequence[dict], column:Column|None=None) -> str:
         lines.append(f"| {row} | {ts[0]['knob']}" + (f" (at {settings_text(inherited)})" if inherited else '') +
                      f" | {'; '.join(cell(t) for t in ts)} | {settings_text(best['settings']) if best else 'not yet'}"
                      + (" (grid edge)" if best and at_edge(best, ts) else '') + " |")
+    secs = [t['seconds'] for t in trials if t.get('seconds')]
+    if secs: lines.append(f"\nThe sweep's cost: {len(secs)} finished trials, {sum(secs) / 3600:.1f} run-hours of training.")
     return "\n".join(lines)
