@@ -226,6 +226,10 @@ def _tables_args(p:argparse.ArgumentParser):
     sub.add_parser('list', help="the tables, their rows, datasets and where they are in the paper")
     names = f"tables ({', '.join(TABLES)}), or 'all'"
     _tables_run_args(sub, names); _tables_tune_args(sub, names); _tables_show_args(sub, names)
+    m = sub.add_parser('merge', help="copy another store's finished runs (of table rows and sweep trials) and their kept notebooks into the store")
+    m.add_argument('other', help="the other results database (another machine's, a shard's, a scratch store)")
+    m.add_argument('--tables', default=None, help=f"only these tables, comma-separated (default: all; one of {', '.join(TABLES)})")
+    m.add_argument('--store', default=DEFAULT_STORE, help=f"the results database merged into (default: {DEFAULT_STORE})")
 
 # %% ../nbs/90_cli.ipynb #016c4f07
 def _table_names(names:str|Sequence[str]) -> list[str]:
@@ -268,6 +272,13 @@ def tables(opts) -> int:
     if opts.action == 'list':
         for spec in TABLES.values():
             print(f"{spec.name:16} {spec.source}: {spec.title}\n{'':16} data {spec.dataset} ({spec.task}); rows: {', '.join(r.name for r in spec.rows)}")
+        return 0
+    if opts.action == 'merge':
+        names = None if opts.tables is None else _table_names([t.strip() for t in opts.tables.split(',') if t.strip()])
+        with ResultStore(opts.store) as st: got = st.merge(_need_store(opts.other), names)
+        print(f"merged {opts.other} into {opts.store}: {got['runs']} runs, {got['members']} table rows, {got['trials']} trials, "
+              f"{got['notebooks']} notebooks")
+        for c in got['conflicts']: print(f"  kept this store's finished run for {c}; the other store's is left out", file=sys.stderr)
         return 0
     if opts.action == 'show':
         _need_store(opts.store)

@@ -5,7 +5,7 @@
 # %% ../nbs/06a_store.ipynb #23b85d71
 from __future__ import annotations
 
-import contextlib, json, math, os, socket, sqlite3, subprocess, time
+import contextlib, json, math, os, shutil, socket, sqlite3, subprocess, time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -234,3 +234,42 @@ def chosen(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL
 def choices(self:ResultStore, table:str, scale:str, protocol:str=CURRENT_PROTOCOL) -> dict[str, dict]:
     "row -> the parameters its sweep chose (what `plan(tuned=...)` applies)."
     return {row: t['settings'] for row, t in self.chosen(table, scale, protocol).items()}
+
+# %% ../nbs/06a_store.ipynb #ca7c6677
+def _select(db, what:str, tables:Sequence[str]|None) -> list[dict]:
+    where = '' if tables is None else f" WHERE table_name IN ({', '.join('?' * len(tables))})"
+    return [dict(r) for r in db.execute(f"SELECT * FROM {what}{where}", tuple(tables or ()))]
+
+def _insert(db, what:str, row:Mapping, verb:str='INSERT OR REPLACE'):
+    db.execute(f"{verb} INTO {what} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+
+@patch
+def merge(self:ResultStore, other:str|os.PathLike, tables:Sequence[str]|None=None) -> dict:
+    """Copy `other`'s finished runs that fill table rows or sweep trials (of `tables`, default all) into this store, with
+    their kept notebooks; returns counts of runs, members, trials and notebooks copied, and the rows left as conflicts."""
+    other = Path(other)
+    if not other.is_file(): raise FileNotFoundError(f"no results store at {other}")
+    if other.resolve() == self.path.resolve(): raise ValueError(f"cannot merge {other} into itself")
+    with ResultStore(other) as o:                  # opening it brings an older store's schema up to date
+        done = {r['key']: dict(r) for r in o.db.execute("SELECT * FROM runs WHERE status='done'")}
+        members = [m for m in _select(o.db, 'members', tables) if m['key'] in done]
+        trials = [t for t in _select(o.db, 'trials', tables) if t['key'] in done]
+    ours = {r['key'] for r in self.db.execute("SELECT key FROM runs WHERE status='done'")}
+    slot = lambda m: (m['table_name'], m['scale'], m['protocol'], m['row_name'], m['seed'])
+    filled = {slot(m): m['key'] for m in _select(self.db, 'members', tables) if m['key'] in ours}
+    conflicts = [m for m in members if filled.get(slot(m), m['key']) != m['key']]
+    members = [m for m in members if m not in conflicts]
+    new = [done[k] for k in sorted(({m['key'] for m in members} | {t['key'] for t in trials}) - ours)]
+    nb_dir, copied = self.path.parent / 'notebooks', 0
+    for r in new:
+        src = Path(r['notebook']) if r['notebook'] else None
+        if src is None or not src.is_file() or src.resolve().parent == nb_dir.resolve(): continue
+        nb_dir.mkdir(parents=True, exist_ok=True); shutil.copy2(src, nb_dir / src.name)
+        r['notebook'], copied = str(nb_dir / src.name), copied + 1
+    with self._write() as db:
+        for r in new: _insert(db, 'runs', r)
+        for m in members: _insert(db, 'members', m)
+        for t in trials: _insert(db, 'trials', t, 'INSERT OR IGNORE')
+    return dict(runs=len(new), members=len(members), trials=len(trials), notebooks=copied,
+                conflicts=[f"{m['table_name']} {m['scale']} {m['protocol']} {m['row_name']} seed {m['seed']}" for m in conflicts])
+
