@@ -256,9 +256,11 @@ def merge(self:ResultStore, other:str|os.PathLike, tables:Sequence[str]|None=Non
         trials = [t for t in _select(o.db, 'trials', tables) if t['key'] in done]
     ours = {r['key'] for r in self.db.execute("SELECT key FROM runs WHERE status='done'")}
     slot = lambda m: (m['table_name'], m['scale'], m['protocol'], m['row_name'], m['seed'])
-    filled = {slot(m): m['key'] for m in _select(self.db, 'members', tables) if m['key'] in ours}
-    conflicts = [m for m in members if filled.get(slot(m), m['key']) != m['key']]
-    members = [m for m in members if m not in conflicts]
+    have = {slot(m): m['key'] for m in _select(self.db, 'members', tables)}
+    conflicts = [m for m in members if have.get(slot(m), m['key']) != m['key'] and have[slot(m)] in ours]
+    members = [m for m in members if m not in conflicts and have.get(slot(m)) != m['key']]
+    have_trials = {(t['table_name'], t['scale'], t['protocol'], t['row_name'], t['key']) for t in _select(self.db, 'trials', tables)}
+    trials = [t for t in trials if (t['table_name'], t['scale'], t['protocol'], t['row_name'], t['key']) not in have_trials]
     new = [done[k] for k in sorted(({m['key'] for m in members} | {t['key'] for t in trials}) - ours)]
     nb_dir, copied = self.path.parent / 'notebooks', 0
     for r in new:
@@ -269,7 +271,7 @@ def merge(self:ResultStore, other:str|os.PathLike, tables:Sequence[str]|None=Non
     with self._write() as db:
         for r in new: _insert(db, 'runs', r)
         for m in members: _insert(db, 'members', m)
-        for t in trials: _insert(db, 'trials', t, 'INSERT OR IGNORE')
+        for t in trials: _insert(db, 'trials', t)
     return dict(runs=len(new), members=len(members), trials=len(trials), notebooks=copied,
                 conflicts=[f"{m['table_name']} {m['scale']} {m['protocol']} {m['row_name']} seed {m['seed']}" for m in conflicts])
 
