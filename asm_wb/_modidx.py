@@ -883,6 +883,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '', 'doc_host': '', 'git_url
                                'asm_wb.tables._error_text': ('tables.html#_error_text', 'asm_wb/tables.py'),
                                'asm_wb.tables._execute': ('tables.html#_execute', 'asm_wb/tables.py'),
                                'asm_wb.tables._finished_on_disk': ('tables.html#_finished_on_disk', 'asm_wb/tables.py'),
+                               'asm_wb.tables._grid': ('tables.html#_grid', 'asm_wb/tables.py'),
                                'asm_wb.tables._inherited': ('tables.html#_inherited', 'asm_wb/tables.py'),
                                'asm_wb.tables._next_wave': ('tables.html#_next_wave', 'asm_wb/tables.py'),
                                'asm_wb.tables._shard': ('tables.html#_shard', 'asm_wb/tables.py'),

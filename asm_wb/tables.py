@@ -5,7 +5,7 @@
 # %% ../nbs/06b_tables.ipynb #23b85d71
 from __future__ import annotations
 
-import multiprocessing, os, time
+import math, multiprocessing, os, time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -363,12 +363,23 @@ def _tune_wave(spec:TableSpec, scale:str, wave:Mapping, column:Column, workers:i
                          + (", at the edge of its grid (--widen 1 widens every row's grid)" if at_edge(now[n], [t for t in swept if t['row_name'] == n]) else ''))
         else: log(f"{n}: no trial finished with a score; its sweep is left incomplete (rerun tune to retry)")
 
-def _widened(factors:tuple, chosen:Mapping[str, dict], swept:Sequence[dict], names:Sequence[str]) -> tuple:
-    "`factors` with 1/3 of its smallest and 3x its largest added where some row chose the smallest or largest it tried."
+def _grid(factors:Sequence[float], swept:Sequence[dict]) -> tuple:
+    "Every row's grid: `factors` and every factor a trial of the table ran at (a grid widened before stays widened, for every row)."
+    out = []
+    for f in sorted(set(factors) | {t['factor'] for t in swept}):
+        if not out or abs(math.log(f / out[-1])) > 0.01: out.append(f)   # 0.333 and 0.3333 are one factor
+    return tuple(out)
+
+def _widened(factors:tuple, chosen:Mapping[str, dict], swept:Sequence[dict], names:Sequence[str],
+             base:Sequence[float], widen:int) -> tuple:
+    """`factors` with 1/3 of its smallest (3x its largest) added where some row chose the smallest (largest) it tried,
+    unless the grid already reaches `widen` factors below (above) `base` on that side."""
     lo = hi = False
     for n in names:
         fs = [t['factor'] for t in swept if t['row_name'] == n]
         if n in chosen and len(fs) > 1: lo |= chosen[n]['factor'] == min(fs); hi |= chosen[n]['factor'] == max(fs)
+    lo &= sum(f < min(base) * 0.99 for f in factors) < widen
+    hi &= sum(f > max(base) * 1.01 for f in factors) < widen
     return ((_sig(min(factors) / 3),) if lo else ()) + tuple(factors) + ((_sig(max(factors) * 3),) if hi else ())
 
 
@@ -397,19 +408,20 @@ def tune_table(spec:TableSpec|str, scale:str='smoke', factors:Sequence[float]=TU
         except ValueError as e: raise ValueError(f"table {spec.name!r} row {n!r}: {e}") from None
     column, code = tune_column(spec), code_version()
     args = dict(store_path=str(store), notebooks_dir=None, keep='none', code=code, log_output=log_output)
+    base, attempted = factors, set()   # each row's sweep runs once per grid, after the rows it depends on
+    with ResultStore(store) as st: factors = _grid(base, st.trials(spec.name, scale))   # a grid widened before stays so
     log(f"tune {spec.name} at scale {scale}: {len(names)} rows x {len(factors)} trials (x {settings_text(dict(factors=factors))}), "
         f"scored on {column.label} of {holdout:g} of the training split; store {store}")
     how = dict(holdout=holdout, runs_root=runs_root, dataset=dataset, data_root=data_root, knob=knob)
-    attempted, widened = set(), 0   # each row's sweep runs once per grid, after the rows it depends on
     while True:
         with ResultStore(store) as st: chosen, stored = st.chosen(spec.name, scale), st.trials(spec.name, scale)
         wave = _next_wave(spec, names, scale, chosen, stored, attempted, how | dict(factors=factors))
         # a choice at an edge widens every row's grid before the rows that inherit it sweep (at the end: any row's)
         deps = sorted({d for n in wave for d in _deps(spec, n, scale, knob)}) if wave else names
-        wider = _widened(factors, chosen, stored, deps) if widened < widen else factors
+        wider = _widened(factors, chosen, stored, deps, base, widen)
         if wider != factors:
             log(f"a choice at the edge of its grid: every row's grid widened to {settings_text(dict(factors=wider))}")
-            factors, widened, attempted = wider, widened + 1, set(); continue
+            factors, attempted = wider, set(); continue
         if not wave: break
         attempted |= set(wave)
         _tune_wave(spec, scale, wave, column, workers, args, store, log)
