@@ -21,8 +21,8 @@ from .asm import make_analyzer
 # %% auto #0
 __all__ = ['CHECKPOINT', 'CHECKPOINT_FORMAT', 'KEY_EXCLUDED', 'SOURCE_MATCH', 'LOCK_FILE', 'RUN_FILES', 'rng_state',
            'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'param_diff', 'run_key', 'source_run', 'warm_start',
-           'run_name', 'default_run_dir', 'existing_run', 'run_lock', 'build_networks', 'read_run', 'run_config',
-           'load_networks', 'source_notebook', 'execute_notebook', 'train_notebook', 'run_notebook']
+           'run_name', 'default_run_dir', 'existing_run', 'RunLockedError', 'run_lock', 'build_networks', 'read_run',
+           'run_config', 'load_networks', 'source_notebook', 'execute_notebook', 'train_notebook', 'run_notebook']
 
 # %% ../nbs/05b_runs.ipynb #b8344d8c
 CHECKPOINT = 'checkpoint.pt'
@@ -142,6 +142,9 @@ def existing_run(cfg:TrainConfig, run_dir:str|Path) -> dict|None:
 # %% ../nbs/05b_runs.ipynb #b3e19bbc
 LOCK_FILE = '.lock'
 
+class RunLockedError(RuntimeError):
+    "Another process is training this run directory (the run was not touched; try again once it has finished)."
+
 @contextlib.contextmanager
 def run_lock(run_dir:str|Path):
     "Hold `run_dir`'s trainer lock for the block; raises RuntimeError, naming the holder, if another process holds it."
@@ -153,7 +156,7 @@ def run_lock(run_dir:str|Path):
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0); holder = f.read().strip() or 'unknown'; f.close()
-            raise RuntimeError(f"{run_dir} is being trained by another process (pid {holder}): wait for it to finish or "
+            raise RunLockedError(f"{run_dir} is being trained by another process (pid {holder}): wait for it to finish or "
                                "stop it, or give this run another run_dir") from None
         try:
             if os.stat(path).st_ino == os.fstat(f.fileno()).st_ino: break
@@ -226,8 +229,9 @@ def execute_notebook(notebook:str|Path,      # the papermill notebook
     notebook = Path(notebook)
     try: pm.execute_notebook(str(notebook), str(out), parameters=dict(params), progress_bar=False, log_output=log_output,
                              cwd=str(notebook.parent))
-    except pm.PapermillExecutionError as e:
-        raise RuntimeError(f"{out} failed in cell {e.exec_count}: {e.ename}: {e.evalue}") from None
+    except pm.PapermillExecutionError as e:   # a run another trainer holds stays recognisable as such
+        raise (RunLockedError if e.ename == RunLockedError.__name__ else RuntimeError)(
+            f"{out} failed in cell {e.exec_count}: {e.ename}: {e.evalue}") from None
     return Path(out)
 
 def train_notebook() -> Path:
@@ -248,7 +252,7 @@ def run_notebook(params:Mapping,                 # training parameters (checked 
     if params.get('init_from') is not None: source_run(params['init_from'], params)   # a bad source fails before a kernel starts
     old = existing_run(TrainConfig(**params), run_dir)   # refused: raises before the executed notebook is touched
     if old is not None: return old                       # finished: its executed notebook stays the record of the training
-    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir): pass          # another trainer holds it: refused before its notebook is touched
     out = run_dir / 'train.ipynb'
     if out.is_file():   # the notebook of the interrupted run being resumed: kept beside the new one
         out.rename(next(p for i in range(1, 10**6) if not (p := run_dir / f'train.partial-{i}.ipynb').exists()))

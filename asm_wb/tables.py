@@ -15,7 +15,7 @@ import nbformat
 
 from .core import PLOTLY_MARKER, atomic_write, check_number, check_param, read_json
 from .config import TrainConfig
-from .runs import KEY_EXCLUDED, run_key, run_name, run_notebook
+from .runs import KEY_EXCLUDED, RunLockedError, run_key, run_name, run_notebook
 from .specs import TABLES, Column, Job, Row, TableSpec, get_table, settings_text
 from .store import ResultStore, at_edge, code_version
 
@@ -133,9 +133,9 @@ def execute_job(job:Job, store_path:str|os.PathLike, notebooks_dir:str|os.PathLi
             store.finish(job.key, result, notebook=keep_notebook(job.run_dir, job.key, job.seed, notebooks_dir, keep), code=code)
         except KeyboardInterrupt:
             store.fail(job.key, 'interrupted (resumes from its last checkpoint on the next run)', 'interrupted'); raise
-        except Exception as e:
-            status, error = 'failed', _error_text(e)
-            store.fail(job.key, error)
+        except Exception as e:   # another trainer holds the run: it stays unfinished, not failed, so a sweep waits for it
+            status, error = 'interrupted' if isinstance(e, RunLockedError) else 'failed', _error_text(e)
+            store.fail(job.key, error, status)
     return dict(key=job.key, table=job.table, row=job.row, seed=job.seed, status=status, error=error, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/06b_tables.ipynb #4b03734d
