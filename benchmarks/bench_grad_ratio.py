@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import tempfile
 import time
+from pathlib import Path
 
 import torch
 
@@ -24,7 +25,7 @@ def grad_norms(run_dir, batches:int=4) -> dict:
     if info['params'].get('loss') not in ('asm', 'iid+asm'): raise ValueError(f"{run_dir}: not an ASM run (loss={info['params'].get('loss')!r})")
     if not (info['params'].get('adv', True) and info['params'].get('rec', True)):
         raise ValueError(f"{run_dir}: the analyzer has only one of its two terms (adv and rec must both be on)")
-    cfg = run_config(info, device='cpu', run_dir=tempfile.mkdtemp(prefix='grad_ratio_'))
+    cfg = run_config(info, device='cpu', run_dir=Path(run_dir) / 'grad_ratio_unused')   # nothing is written there
     t = Trainer(cfg, progress=False); t.load(state); t.step = 0   # any batches will do: read from the start
     obj, c0, A = t.objective, t.objective.config, t.adversary
     norms = {'hinge': [], 'rec': []}
@@ -48,9 +49,9 @@ def main():
     p.add_argument('--batches', type=int, default=4)
     p.add_argument('--quick', action='store_true', help='train a 3-step ASM run on procedural shapes and measure it')
     o = p.parse_args()
-    runs = list(o.runs)
+    runs, tmp = list(o.runs), tempfile.TemporaryDirectory(prefix='grad_ratio_quick_')
     if o.quick:
-        d = tempfile.mkdtemp(prefix='grad_ratio_quick_')
+        d = tmp.name
         run_training(dict(task='figure_ground', dataset='shapes', loss='asm', size=32, steps=3, batch_size=2, n_train=8, n_val=4,
                           run_dir=d), progress=False)
         runs, o.batches = [d], 2
@@ -64,6 +65,7 @@ def main():
         print(f"{q['dataset']:10} {str(q['asm_layers']):8} {str(q.get('optimizer')):9} {w:8.4g} {g['hinge']:10.4g} {g['rec']:10.4g} "
               f"{ratio:18.3g} {0.1 * ratio:8.3g} {g['rec'] / g['hinge']:9.3g}")
     print(f"{time.perf_counter() - t0:.1f} seconds")
+    tmp.cleanup()
 
 
 if __name__ == '__main__':
